@@ -1,0 +1,94 @@
+//! `keis-sync-server`: the edge (hromada) and central (back office) server.
+//!
+//! A library with [`router`] and [`serve`], which takes its listener and shutdown signal
+//! from outside, so tests run it on port 0; the binary is a thin launcher. Sync, storage,
+//! enrolment, authorisation, journal and queue are built on this (issues 3 and 6).
+
+pub mod journal;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::{Json, Router, routing::get};
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+use journal::JournalRow;
+
+/// What the handlers share. For now the journal rows of the cases the server holds;
+/// durable storage replaces this (issue 3).
+#[derive(Debug, Clone, Default)]
+pub struct AppState {
+    pub journal: Arc<Vec<JournalRow>>,
+}
+
+/// What `/healthz` answers.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// The HTTP routes of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new().route("/healthz", get(healthz)).route("/api/v1/cases", get(cases)).with_state(state)
+}
+
+async fn cases(State(state): State<AppState>) -> Json<Vec<JournalRow>> {
+    Json(state.journal.as_ref().clone())
+}
+
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    tracing::info!(addr = ?listener.local_addr().ok(), "keis-sync-server listening");
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn healthz_says_ok() {
+        let res = router(AppState::default())
+            .oneshot(Request::builder().uri("/healthz").body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        assert_eq!(res.status(), StatusCode::OK);
+        let body = to_bytes(res.into_body(), 1024).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["status"], "ok");
+    }
+
+    #[tokio::test]
+    async fn serves_on_a_real_port_and_shuts_down() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(AppState::default(), listener, async {
+            let _ = stopped.await;
+        }));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.expect("write");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).await.expect("read");
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.contains(r#""status":"ok""#), "{reply}");
+        let _ = stop.send(());
+        server.await.expect("join").expect("clean shutdown");
+    }
+}
