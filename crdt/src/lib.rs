@@ -17,6 +17,8 @@
 //!   from the event log, with concurrent contradicting actions shown as a conflict.
 //! - [`digest`]: the canonical content digest a signature binds to.
 //! - [`schema`]: the schema version and the upgrade from version 1.
+//! - [`sync`]: the sync protocol, sans I/O: framing and the device and server session state
+//!   machines.
 //! - [`demo`]: obviously fictional people and cases for the demo, tests and benchmarks.
 //!
 //! # Two devices, one case, no network
@@ -69,6 +71,7 @@ pub mod digest;
 mod doc;
 pub mod model;
 pub mod schema;
+pub mod sync;
 pub mod validate;
 pub mod workflow;
 

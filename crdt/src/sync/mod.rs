@@ -1,0 +1,38 @@
+//! The sync protocol, sans I/O: many case documents over one connection per device.
+//!
+//! Each document syncs with the raw Automerge sync protocol; [`Frame`] multiplexes them
+//! (document id + message) with a versioned framing of our own. [`ClientSession`] and
+//! [`ServerSession`] are state machines with no sockets, clocks or threads: the caller
+//! moves bytes and supplies storage through [`ClientHost`] and [`ServerHost`]. The
+//! server keeps a per-scope change cursor, so a reconnecting device asks only for what
+//! changed since its cursor and pushes only its dirty documents: the cost of a reconnect
+//! follows the documents changed, not the documents held.
+//!
+//! [`memory`] (feature `test-support`) has in-memory hosts, used by the tests and as the
+//! reference for real ones.
+
+mod client;
+mod frame;
+#[cfg(any(test, feature = "test-support"))]
+pub mod memory;
+mod server;
+
+pub use client::{ClientHost, ClientSession, Progress, SessionError};
+pub use frame::{Frame, FrameError, MAX_DOC_ID, MAX_FRAME, PROTOCOL_VERSION};
+pub use server::{ChangedPage, Receipt, Reply, ServerHost, ServerSession, codes};
+
+/// A failure of the storage behind a session, from the host's own error type.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct HostError(#[from] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl HostError {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(e))
+    }
+}
+
+/// The ids of a document's heads as they travel in frames.
+pub fn head_bytes(heads: &[automerge::ChangeHash]) -> Vec<[u8; 32]> {
+    heads.iter().map(|h| h.0).collect()
+}
