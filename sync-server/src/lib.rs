@@ -5,6 +5,7 @@
 //! enrolment, authorisation, journal and queue are built on this (issues 3 and 6).
 
 pub mod journal;
+pub mod store;
 
 use std::future::Future;
 use std::sync::Arc;
