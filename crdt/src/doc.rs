@@ -17,19 +17,19 @@ use crate::workflow::{Action, CaseHeader, CaseState, Derivation, EventRecord, Po
 /// Why a case document could not be read or changed.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
-    #[error("the case document is damaged or not an Automerge document: {0}")]
+    #[error("документ справи пошкоджено: {0} / the case document is damaged or not an Automerge document: {0}")]
     Automerge(#[from] automerge::AutomergeError),
-    #[error("the case document does not have the shape of a case: {0}")]
+    #[error("документ не має форми справи: {0} / the case document does not have the shape of a case: {0}")]
     Shape(#[from] autosurgeon::HydrateError),
-    #[error("the change could not be written into the case document: {0}")]
+    #[error("зміну не вдалося записати до справи: {0} / the change could not be written into the case document: {0}")]
     Reconcile(#[from] autosurgeon::ReconcileError),
     #[error(
-        "the case was written by a newer version (schema {found}, this app knows {supported}); update the app / справу створено новішою версією; оновіть застосунок"
+        "справу створено новішою версією; оновіть застосунок / the case was written by a newer version (schema {found}, this app knows {supported}); update the app"
     )]
     NewerSchema { found: u64, supported: u64 },
-    #[error("the document is not a case (no case id, no schema version)")]
+    #[error("документ не є справою / the document is not a case (no case id, no schema version)")]
     NotACase,
-    #[error("unknown kind of case {0:?}")]
+    #[error("невідомий вид справи {0:?} / unknown kind of case {0:?}")]
     UnknownKind(String),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),

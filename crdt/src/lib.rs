@@ -15,6 +15,8 @@
 //! - [`workflow`]: positions, roles and scopes; the eight statuses of an application and
 //!   the case-management states; actions, their rules, and the fold that derives status
 //!   from the event log, with concurrent contradicting actions shown as a conflict.
+//! - [`authz`]: change-level authorisation: may a device's positions make this change to a
+//!   case (scope, append-only events, signatures, who edits what in which status).
 //! - [`digest`]: the canonical content digest a signature binds to.
 //! - [`schema`]: the schema version and the upgrade from version 1.
 //! - [`sync`]: the sync protocol, sans I/O: framing and the device and server session state
@@ -65,6 +67,7 @@
 //! # Ok::<(), keis_crdt::CaseError>(())
 //! ```
 
+pub mod authz;
 pub mod catalogue;
 pub mod demo;
 pub mod digest;

@@ -11,35 +11,35 @@ use std::fmt;
 /// What is wrong with one value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FieldError {
-    #[error("required / обов'язкове поле")]
+    #[error("обов'язкове поле / required")]
     Required,
-    #[error("date must be written as YYYY-MM-DD / дата має бути у форматі РРРР-ММ-ДД")]
+    #[error("дата має бути у форматі РРРР-ММ-ДД / date must be written as YYYY-MM-DD")]
     DateFormat,
-    #[error("no such calendar date / такої дати не існує")]
+    #[error("такої дати не існує / no such calendar date")]
     NoSuchDate,
-    #[error("RNOKPP must be 10 digits / РНОКПП має містити 10 цифр")]
+    #[error("РНОКПП має містити 10 цифр / RNOKPP must be 10 digits")]
     RnokppFormat,
     #[error(
-        "RNOKPP check digit does not match: check the number / контрольна цифра РНОКПП не збігається: перевірте номер"
+        "контрольна цифра РНОКПП не збігається: перевірте номер / RNOKPP check digit does not match: check the number"
     )]
     RnokppCheckDigit,
-    #[error("RNOKPP does not match the birth date / РНОКПП не відповідає даті народження")]
+    #[error("РНОКПП не відповідає даті народження / RNOKPP does not match the birth date")]
     RnokppBirthDate,
-    #[error("UNZR must look like YYYYMMDD-NNNNC / УНЗР має бути у форматі РРРРММДД-NNNNC")]
+    #[error("УНЗР має бути у форматі РРРРММДД-NNNNC / UNZR must look like YYYYMMDD-NNNNC")]
     UnzrFormat,
-    #[error("UNZR check digit does not match: check the number / контрольна цифра УНЗР не збігається: перевірте номер")]
+    #[error("контрольна цифра УНЗР не збігається: перевірте номер / UNZR check digit does not match: check the number")]
     UnzrCheckDigit,
-    #[error("UNZR does not match the birth date / УНЗР не відповідає даті народження")]
+    #[error("УНЗР не відповідає даті народження / UNZR does not match the birth date")]
     UnzrBirthDate,
-    #[error("KATOTTG code must be UA followed by 17 digits / код КАТОТТГ: UA і 17 цифр")]
+    #[error("код КАТОТТГ: UA і 17 цифр / KATOTTG code must be UA followed by 17 digits")]
     Katottg,
-    #[error("phone must be a Ukrainian number, +380 and 9 digits / телефон: +380 і 9 цифр")]
+    #[error("телефон: +380 і 9 цифр / phone must be a Ukrainian number, +380 and 9 digits")]
     Phone,
-    #[error("must be one of: {allowed} / допустимі значення: {allowed}")]
+    #[error("допустимі значення: {allowed} / must be one of: {allowed}")]
     NotOneOf { allowed: &'static str },
-    #[error("end date is before start date / дата закінчення раніше дати початку")]
+    #[error("дата закінчення раніше дати початку / end date is before start date")]
     EndBeforeStart,
-    #[error("not a SHA-256 in hex / не є SHA-256 у шістнадцятковому вигляді")]
+    #[error("не є SHA-256 у шістнадцятковому вигляді / not a SHA-256 in hex")]
     Sha256,
 }
 

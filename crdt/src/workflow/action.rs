@@ -61,13 +61,13 @@ impl Decision {
     pub(crate) fn check(&self) -> Result<(), WorkflowError> {
         match self {
             Self::Granted { amount_kop: 0, .. } => {
-                Err(WorkflowError::InvalidDecision("a grant needs an amount / призначення потребує суми"))
+                Err(WorkflowError::InvalidDecision("призначення потребує суми / a grant needs an amount"))
             }
             Self::Granted { from, to, .. } if to < from => Err(WorkflowError::InvalidDecision(
-                "the period ends before it starts / період закінчується раніше, ніж починається",
+                "період закінчується раніше, ніж починається / the period ends before it starts",
             )),
             Self::Refused { reason } if reason.trim().is_empty() => {
-                Err(WorkflowError::InvalidDecision("a refusal needs a reason / відмова потребує підстави"))
+                Err(WorkflowError::InvalidDecision("відмова потребує підстави / a refusal needs a reason"))
             }
             _ => Ok(()),
         }
