@@ -4,6 +4,8 @@
 //! from outside, so tests run it on port 0; the binary is a thin launcher. Sync, storage,
 //! enrolment, authorisation, journal and queue are built on this (issues 3 and 6).
 
+pub mod admin;
+pub mod auth;
 pub mod journal;
 pub mod store;
 
@@ -17,8 +19,8 @@ use tokio::net::TcpListener;
 
 use journal::JournalRow;
 
-/// What the handlers share. For now the journal rows of the cases the server holds;
-/// durable storage replaces this (issue 3).
+/// What the handlers of [`router`] share. For now the journal rows of demo cases; the
+/// journal over stored cases replaces this (issue 3).
 #[derive(Debug, Clone, Default)]
 pub struct AppState {
     pub journal: Arc<Vec<JournalRow>>,
@@ -44,14 +46,20 @@ async fn healthz() -> Json<Health> {
     Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
 
-/// Serves [`router`] on `listener` until `shutdown` completes.
+/// The whole HTTP application: [`router`] with the enrolment and session routes of
+/// [`auth`].
+pub fn app(state: AppState, auth: Arc<auth::Auth>) -> Router {
+    router(state).merge(auth::routes(auth))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(
-    state: AppState,
+    app: Router,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "keis-sync-server listening");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 #[cfg(test)]
@@ -79,7 +87,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(AppState::default(), listener, async {
+        let server = tokio::spawn(serve(router(AppState::default()), listener, async {
             let _ = stopped.await;
         }));
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
