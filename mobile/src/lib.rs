@@ -3,3 +3,4 @@
 //! components and the desktop/mobile launchers build on it (issue 5).
 
 pub mod case_list;
+pub mod store;
