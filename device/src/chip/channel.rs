@@ -6,6 +6,9 @@ use super::error::ChipError;
 use super::sm::SmSession;
 use super::transport::{Capabilities, Transport};
 
+/// Enough GET RESPONSE pieces for a 64 KiB answer in 256-byte pieces.
+const MAX_RESPONSE_PIECES: usize = 257;
+
 pub(crate) struct Channel<T> {
     transport: T,
     sm: Option<SmSession>,
@@ -35,7 +38,7 @@ impl<T: Transport> Channel<T> {
             Some(sm) => sm.protect_command(cmd)?,
             None => cmd.clone(),
         };
-        let raw = self.transport.transmit(&wire.encode()?)?;
+        let raw = self.exchange(&wire.encode()?)?;
         let resp =
             ResponseApdu::parse(&raw).map_err(|_| ChipError::Malformed { what: "a command (no status word)" })?;
         let resp = match self.sm.as_mut() {
@@ -50,6 +53,20 @@ impl<T: Transport> Channel<T> {
             "chip exchange"
         );
         Ok(resp)
+    }
+
+    /// One exchange on the link, following 61xx with GET RESPONSE until the answer is whole
+    /// (the pieces are joined before secure messaging sees them).
+    fn exchange(&mut self, apdu: &[u8]) -> Result<Vec<u8>, ChipError> {
+        let mut raw = self.transport.transmit(apdu)?;
+        for _ in 0..MAX_RESPONSE_PIECES {
+            let Some((&[0x61, more], _)) = raw.split_last_chunk::<2>().map(|(d, sw)| (sw, d)) else {
+                return Ok(raw);
+            };
+            raw.truncate(raw.len().saturating_sub(2));
+            raw.extend(self.transport.transmit(&[0x00, 0xC0, 0x00, 0x00, more])?);
+        }
+        Err(ChipError::Malformed { what: "a chained answer (too many GET RESPONSE pieces)" })
     }
 
     #[cfg(test)]

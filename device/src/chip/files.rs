@@ -1,5 +1,6 @@
 //! The LDS1 file system (Doc 9303 Part 10): file identifiers, SELECT, chunked READ BINARY
-//! that first learns the file length from its TLV header, and the EF.COM and DG1 parsers.
+//! that first learns the file length from its TLV header (odd INS with offset DO 54 past
+//! 32 KiB), and the EF.COM and DG1 parsers.
 
 use super::apdu::{CommandApdu, StatusWord};
 use super::channel::Channel;
@@ -23,11 +24,18 @@ pub const EF_COM: FileId = FileId { id: 0x011E, name: "EF.COM" };
 pub const EF_SOD: FileId = FileId { id: 0x011D, name: "EF.SOD" };
 pub const DG1: FileId = FileId { id: 0x0101, name: "DG1 (MRZ)" };
 pub const DG2: FileId = FileId { id: 0x0102, name: "DG2 (face)" };
+pub const DG11: FileId = FileId { id: 0x010B, name: "DG11 (additional personal details)" };
+pub const DG12: FileId = FileId { id: 0x010C, name: "DG12 (additional document details)" };
 
 /// Bytes per READ BINARY on a short-APDU link: fits a protected answer into 256 bytes.
 pub const SHORT_CHUNK: usize = 0xDF;
-/// READ BINARY with even INS addresses offsets up to 0x7FFF.
-const MAX_FILE_LEN: usize = 0x8000;
+/// READ BINARY with even INS addresses offsets up to 0x7FFF; beyond, odd INS (B1) with
+/// the offset in DO 54.
+const EVEN_INS_LIMIT: usize = 0x8000;
+/// The largest file Keis reads (a face image is typically 15–100 KB).
+const MAX_FILE_LEN: usize = 0x10_0000;
+/// Room for the DO 53 header and its growth under secure messaging in an odd-INS answer.
+const ODD_INS_OVERHEAD: usize = 16;
 
 /// SELECT MF. Some cards (Ukrainian ones among them) answer 6A87; the read goes on.
 pub(crate) fn select_master_file<T: Transport>(channel: &mut Channel<T>) -> Result<(), ChipError> {
@@ -66,15 +74,44 @@ fn read_chunk<T: Transport>(
     offset: usize,
     mut want: usize,
 ) -> Result<(Vec<u8>, usize), ChipError> {
-    let [p1, p2] = u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes();
+    let odd = offset >= EVEN_INS_LIMIT;
+    let (asked, odd_limit) = (want, SHORT_CHUNK - ODD_INS_OVERHEAD);
+    if odd && (odd_limit..=SHORT_CHUNK).contains(&want) {
+        want = odd_limit;
+    }
     for _ in 0..8 {
-        let resp = channel.send(&CommandApdu::new(0x00, 0xB0, p1, p2).with_le(want))?;
+        let cmd = if odd {
+            let digits = offset.to_be_bytes();
+            let skip = digits.iter().take_while(|&&b| b == 0).count();
+            let do54 = tlv::encode(0x54, digits.get(skip..).unwrap_or_default());
+            // Le covers the DO 53 header around `want` bytes.
+            let header = match want {
+                0..=127 => 2,
+                128..=255 => 3,
+                _ => 4,
+            };
+            CommandApdu::new(0x00, 0xB1, 0x00, 0x00).with_data(do54).with_le(want + header)
+        } else {
+            let [p1, p2] = u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes();
+            CommandApdu::new(0x00, 0xB0, p1, p2).with_le(want)
+        };
+        let resp = channel.send(&cmd)?;
         match resp.sw {
             sw if sw.is_success() || sw == StatusWord::END_OF_FILE => {
-                if resp.data.is_empty() || resp.data.len() > want {
+                let data = if odd {
+                    match tlv::parse(&resp.data) {
+                        Ok((t, _)) if t.tag == 0x53 => t.value.to_vec(),
+                        _ => return Err(ChipError::Malformed { what: "READ BINARY (odd INS)" }),
+                    }
+                } else {
+                    resp.data
+                };
+                if data.is_empty() || data.len() > want {
                     return Err(ChipError::Malformed { what: "READ BINARY" });
                 }
-                return Ok((resp.data, want));
+                // A short read only because of the odd-INS overhead keeps the chunk size.
+                let worked = if odd && want == odd_limit { asked.max(want) } else { want };
+                return Ok((data, worked));
             }
             StatusWord::WRONG_LENGTH if want > 1 => want /= 2,
             sw => match sw.exact_length() {
@@ -108,7 +145,7 @@ pub(crate) fn read_file<T: Transport>(channel: &mut Channel<T>, file: FileId) ->
         }
     };
     if total > MAX_FILE_LEN {
-        return Err(ChipError::Unsupported { what: "files larger than 32 KiB" });
+        return Err(ChipError::Unsupported { what: "files larger than 1 MiB" });
     }
     data.truncate(total);
     while data.len() < total {

@@ -6,7 +6,12 @@
 //! - [`access`], `bac`, [`pace`]: the access keys (MRZ, CAN) and the two access-control
 //!   protocols;
 //! - [`mrz`], [`files`]: the MRZ (DG1) and the LDS files (EF.COM, DG1) with chunked reads;
-//! - [`reader`]: [`read_document`], the whole read from EF.CardAccess to DG1;
+//!   `channel` joins 61xx answers with GET RESPONSE;
+//! - [`face`], [`details`]: DG2 (face image), DG11/DG12 (every tag kept), UNZR;
+//! - [`pki`]: passive authentication (EF.SOD, certificates, CSCA trust store);
+//! - [`reader`]: [`read_document`], the whole read from EF.CardAccess to passive
+//!   authentication;
+//! - `pcsc` (feature `pcsc`): the PC/SC reader backend;
 //! - `emulator` (feature `test-support`): an in-process chip and a fault-injecting link.
 //!
 //! Everything is synchronous and pure protocol logic; backends only move bytes.
@@ -29,12 +34,17 @@ pub mod apdu;
 mod bac;
 mod channel;
 mod crypto;
+pub mod details;
 #[cfg(any(test, feature = "test-support"))]
 pub mod emulator;
 pub mod error;
+pub mod face;
 pub mod files;
 pub mod mrz;
 pub mod pace;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
+pub mod pki;
 pub mod random;
 pub mod reader;
 pub mod sm;
@@ -47,12 +57,15 @@ mod icao_vectors;
 pub use access::{AccessKey, AccessKeyError, Can, MrzKey};
 pub use apdu::{ApduError, CommandApdu, ResponseApdu, StatusWord};
 pub use crypto::CipherKind;
+pub use details::{DetailField, Details, FieldValue};
 pub use error::ChipError;
+pub use face::{FaceError, FaceFormat, FaceImage};
 pub use files::EfCom;
 pub use mrz::{Mrz, MrzError, MrzField, MrzFormat};
 pub use pace::ec::Curve;
+pub use pki::{CscaStore, PassiveAuthError, PassiveAuthReport, Verdict};
 pub use random::{OsRandom, RandomError, RandomSource, ScriptedRandom};
-pub use reader::{AccessProtocol, ChipDocument, read_document, read_document_with};
+pub use reader::{AccessProtocol, ChipDocument, read_document, read_document_trusting, read_document_with};
 pub use sm::SmError;
 pub use tlv::TlvError;
 pub use transport::{Capabilities, Transport, TransportError};

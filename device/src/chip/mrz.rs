@@ -41,19 +41,7 @@ pub enum MrzError {
 }
 
 /// The ICAO check digit (weights 7, 3, 1) of `field`; `None` for a disallowed character.
-pub fn check_digit(field: &str) -> Option<u8> {
-    let mut sum = 0u32;
-    for (i, c) in field.bytes().enumerate() {
-        let value = match c {
-            b'0'..=b'9' => u32::from(c - b'0'),
-            b'A'..=b'Z' => u32::from(c - b'A') + 10,
-            b'<' => 0,
-            _ => return None,
-        };
-        sum += value * [7, 3, 1][i % 3];
-    }
-    Some((sum % 10) as u8)
-}
+pub use keis_crdt::validate::mrz_check_digit as check_digit;
 
 fn verify(field_text: &str, digit: &str, field: MrzField) -> Result<(), MrzError> {
     let expected = check_digit(field_text).ok_or(MrzError::InvalidCharacter)?;

@@ -1,17 +1,22 @@
 //! An in-process eMRTD chip implementing [`Transport`]: BAC and PACE (ECDH generic mapping)
-//! on the chip side, secure messaging, and an LDS1 file system holding EF.CardAccess,
-//! EF.COM and DG1 built from ICAO specimen data only. Plus a fault-injecting transport.
+//! on the chip side (`access`), secure messaging, and an LDS1 file system (`fs`: even and
+//! odd READ BINARY, GET RESPONSE chaining) holding EF.CardAccess, EF.COM, DG1, DG2, DG11
+//! and DG12 built from ICAO specimen data only (`specimen`), EF.SOD signed by a throwaway
+//! test PKI (`pki`), and a fault-injecting transport (`faults`).
 //!
 //! It serves tests and demos; it is not a security boundary.
 
 mod access;
 mod faults;
+mod fs;
+mod pki;
 mod prng;
 mod specimen;
 
 use std::collections::BTreeMap;
 
 pub use self::faults::{Fault, FaultyTransport};
+pub use self::pki::{TestKeyKind, TestPki, TestPkiError};
 pub use self::prng::SeededRandom;
 pub use self::specimen::{SPECIMEN_CAN, TD1_SPECIMEN_MRZ, TD3_SPECIMEN_MRZ};
 
@@ -19,7 +24,7 @@ use self::access::AuthState;
 use super::access::{Can, MrzKey};
 use super::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use super::crypto::CipherKind;
-use super::files::{DG1, EF_CARD_ACCESS, EF_COM, LDS1_AID};
+use super::files::{DG1, EF_CARD_ACCESS, EF_COM};
 use super::mrz::{Mrz, MrzError};
 use super::pace::ec::Curve;
 use super::random::RandomSource;
@@ -69,6 +74,9 @@ pub struct EmulatedChip {
     auth: AuthState,
     sm: Option<SmSession>,
     pending_sm: Option<SmSession>,
+    /// GET RESPONSE chaining: the data bytes per piece, and what is left to send.
+    chain_chunk: Option<usize>,
+    pending_answer: Vec<u8>,
 }
 
 impl std::fmt::Debug for EmulatedChip {
@@ -104,6 +112,8 @@ impl EmulatedChip {
             auth: AuthState::Idle,
             sm: None,
             pending_sm: None,
+            chain_chunk: None,
+            pending_answer: Vec::new(),
         })
     }
 
@@ -111,14 +121,26 @@ impl EmulatedChip {
     /// [`SPECIMEN_CAN`], BAC as well, and the Ukrainian card quirks.
     pub fn td1_specimen() -> Self {
         let chip = Self::new(TD1_SPECIMEN_MRZ).unwrap_or_else(|_| unreachable!("valid specimen"));
-        chip.with_pace(PaceProfile { cipher: CipherKind::Aes128, curve: Curve::BrainpoolP256r1 })
+        chip.with_specimen_details()
+            .with_pace(PaceProfile { cipher: CipherKind::Aes128, curve: Curve::BrainpoolP256r1 })
             .with_can(SPECIMEN_CAN)
             .with_ukrainian_quirks(true)
     }
 
-    /// The ICAO TD3 specimen passport: BAC only, no EF.CardAccess.
+    /// The ICAO TD3 specimen passport: BAC only, no EF.CardAccess, a JPEG 2000 face.
     pub fn td3_specimen() -> Self {
-        Self::new(TD3_SPECIMEN_MRZ).unwrap_or_else(|_| unreachable!("valid specimen"))
+        let chip = Self::new(TD3_SPECIMEN_MRZ).unwrap_or_else(|_| unreachable!("valid specimen"));
+        chip.with_specimen_details().with_file(0x0102, specimen::dg2(true))
+    }
+
+    /// Adds the specimen face (DG2, JPEG), DG11 and DG12, and lists them in EF.COM. The
+    /// TD3 specimen then swaps in a JPEG 2000 face, as many passports store it.
+    #[must_use]
+    pub fn with_specimen_details(self) -> Self {
+        self.with_file(0x0102, specimen::dg2(false))
+            .with_file(0x010B, specimen::dg11())
+            .with_file(0x010C, specimen::dg12())
+            .with_file(EF_COM.id, specimen::ef_com_full())
     }
 
     /// Offers PACE (publishes EF.CardAccess).
@@ -232,7 +254,7 @@ impl EmulatedChip {
     fn dispatch(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         match cmd.ins {
             0xA4 => self.select(cmd),
-            0xB0 => self.read_binary(cmd),
+            0xB0 | 0xB1 => self.read_binary(cmd),
             0x84 => self.get_challenge(cmd),
             0x82 => self.external_authenticate(cmd),
             0x22 => self.mse_set_at(cmd),
@@ -240,60 +262,16 @@ impl EmulatedChip {
             _ => status(StatusWord::INS_NOT_SUPPORTED),
         }
     }
-
-    fn select(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        match (cmd.p1, cmd.data.as_slice()) {
-            (0x00, [] | [0x3F, 0x00]) => {
-                if self.ukrainian_quirks {
-                    return status(StatusWord::LC_INCONSISTENT_WITH_P1P2);
-                }
-                self.app_selected = false;
-                self.current = None;
-            }
-            (0x04, aid) if aid == LDS1_AID => {
-                self.app_selected = true;
-                self.current = None;
-            }
-            (0x02, &[hi, lo]) => {
-                let id = u16::from_be_bytes([hi, lo]);
-                let visible = id == EF_CARD_ACCESS.id || self.app_selected;
-                if !visible || !self.files.contains_key(&id) {
-                    return status(StatusWord::FILE_NOT_FOUND);
-                }
-                self.current = Some(id);
-            }
-            _ => return status(StatusWord::FILE_NOT_FOUND),
-        }
-        status(StatusWord::SUCCESS)
-    }
-
-    fn read_binary(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        let Some((id, content)) = self.current.and_then(|id| Some((id, self.files.get(&id)?))) else {
-            return status(StatusWord::CONDITIONS_NOT_SATISFIED);
-        };
-        if id != EF_CARD_ACCESS.id && self.sm.is_none() {
-            return status(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
-        }
-        if cmd.p1 & 0x80 != 0 {
-            return status(StatusWord::INCORRECT_P1P2);
-        }
-        let le = match cmd.le {
-            Some(le) if le <= self.max_read => le,
-            _ => return status(StatusWord::WRONG_LENGTH),
-        };
-        let offset = usize::from(u16::from_be_bytes([cmd.p1, cmd.p2]));
-        let Some(rest) = content.get(offset..).filter(|rest| !rest.is_empty()) else {
-            return status(StatusWord::WRONG_P1P2);
-        };
-        let data = rest.get(..le).unwrap_or(rest).to_vec();
-        let sw = if data.len() < le { StatusWord::END_OF_FILE } else { StatusWord::SUCCESS };
-        ResponseApdu { data, sw }
-    }
 }
 
 impl Transport for EmulatedChip {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Ok(self.process(apdu).to_bytes())
+        if let Some(piece) = self.get_response(apdu) {
+            return Ok(piece);
+        }
+        self.pending_answer.clear();
+        let answer = self.process(apdu).to_bytes();
+        Ok(self.chain(answer))
     }
 
     fn capabilities(&self) -> Capabilities {
