@@ -7,7 +7,9 @@
 pub mod admin;
 pub mod auth;
 pub mod journal;
+pub mod queue;
 pub mod store;
+pub mod sync;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -47,9 +49,9 @@ async fn healthz() -> Json<Health> {
 }
 
 /// The whole HTTP application: [`router`] with the enrolment and session routes of
-/// [`auth`].
+/// [`auth`] and the sync endpoint of [`sync`] (over the store of `auth`).
 pub fn app(state: AppState, auth: Arc<auth::Auth>) -> Router {
-    router(state).merge(auth::routes(auth))
+    router(state).merge(auth::routes(auth.clone())).merge(sync::routes(auth))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

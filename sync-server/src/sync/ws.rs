@@ -1,0 +1,240 @@
+//! The route `GET /api/v1/sync` and the WebSocket loop of one device.
+//!
+//! The upgrade needs a valid session (`Authorization: Bearer <token>`, the
+//! [`Authenticated`] extractor): without one it is refused with 401 (403 for a revoked
+//! device) before any WebSocket exists. Then each binary message is one frame for the
+//! connection's [`ServerSession`]; its reply frames go back in order, and a reply that
+//! closes the session closes the socket. Text messages and messages larger than
+//! [`MAX_FRAME`] are not part of the protocol: an `Error` frame, then close.
+//!
+//! While connected, a device is told live (a `Changed` frame, as `ServerSession::notify`
+//! makes it) when another device's change to a document in its hromadas is stored, once
+//! it is not in the middle of paging.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use axum::routing::get;
+use keis_crdt::sync::{Frame, MAX_FRAME, Reply, ServerSession, codes};
+use tokio::runtime::Handle;
+use tokio::sync::broadcast::error::RecvError;
+use tracing::Instrument;
+
+use super::check::Hromadas;
+use super::host::StoreHost;
+use super::{Hub, PAGE_SIZE};
+use crate::auth::{Auth, Authenticated, SessionInfo};
+
+/// What the sync route shares.
+#[derive(Clone)]
+struct SyncState {
+    hub: Arc<Hub>,
+}
+
+impl FromRef<SyncState> for Arc<Auth> {
+    fn from_ref(s: &SyncState) -> Self {
+        s.hub.auth.clone()
+    }
+}
+
+/// Slack above [`MAX_FRAME`] that the socket still reads, so a slightly oversized frame is
+/// answered by the session (`Error` frame) rather than by a dropped connection.
+const READ_SLACK: usize = 64 * 1024;
+
+/// The sync route, over the store of `auth`; merge into the main router.
+pub fn routes(auth: Arc<Auth>) -> Router {
+    let state = SyncState { hub: Arc::new(Hub::new(auth)) };
+    Router::new().route("/api/v1/sync", get(upgrade)).with_state(state)
+}
+
+/// The error code of an `Error` frame that ends a connection whose session ended.
+pub const SESSION_ENDED: u16 = 401;
+/// How often a connection re-checks its device against the store (a revocation from the
+/// command line, in another process); in-process revocation and expiry end it at once.
+const RECHECK: Duration = Duration::from_secs(30);
+
+async fn upgrade(
+    State(s): State<SyncState>,
+    Authenticated(info): Authenticated,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let span = tracing::info_span!("sync", device_id = %info.device_id);
+    let token = bearer(&headers).unwrap_or_default().to_owned();
+    ws.max_message_size(MAX_FRAME + READ_SLACK)
+        .max_frame_size(MAX_FRAME + READ_SLACK)
+        .on_upgrade(move |socket| run(socket, s.hub, info, token).instrument(span))
+}
+
+/// The bearer token, as [`Authenticated`] read it.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
+}
+
+/// Whether the session still holds: always against the in-memory book (expiry,
+/// revocation through this server), every [`RECHECK`] against the store as well.
+async fn session_holds(hub: &Hub, token: &str, checked: &mut Instant) -> bool {
+    if hub.auth.session(token).is_none() {
+        return false;
+    }
+    if checked.elapsed() < RECHECK {
+        return true;
+    }
+    *checked = Instant::now();
+    hub.auth.authenticate(token).await.is_ok()
+}
+
+/// The frame that ends a connection for a protocol error.
+fn error_frame(code: u16, message: &str) -> Message {
+    Message::Binary(Frame::Error { code, message: message.to_owned() }.encode().into())
+}
+
+/// Sends `frames`; `false` if the device is gone.
+async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> bool {
+    for f in frames {
+        if socket.send(Message::Binary(f.encode().into())).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+async fn close(socket: &mut WebSocket, code: u16, last: Option<Message>) {
+    if let Some(m) = last {
+        let _ = socket.send(m).await;
+    }
+    let frame = CloseFrame { code, reason: "".into() };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// One connection's session and host, and where its paging stands.
+struct Conn {
+    session: Option<(ServerSession, StoreHost)>,
+    /// The cursor of the last `Changed` page sent.
+    cursor: Option<u64>,
+    /// That page said `more`: the device will ask for the next one.
+    paging: bool,
+}
+
+impl Conn {
+    /// Runs `f` on the session and its host on a blocking thread (see the module
+    /// documentation of [`super`]); a panic there ends the connection with an `Error`.
+    async fn blocking<F>(&mut self, f: F) -> Reply
+    where
+        F: FnOnce(&mut ServerSession, &mut StoreHost) -> Reply + Send + 'static,
+    {
+        let internal = || {
+            let message = "the server could not complete the request; try again later".to_owned();
+            Reply { frames: vec![Frame::Error { code: codes::INTERNAL, message }], close: true }
+        };
+        let Some((mut s, mut host)) = self.session.take() else { return internal() };
+        let span = tracing::Span::current();
+        let handled = tokio::task::spawn_blocking(move || {
+            let reply = span.in_scope(|| f(&mut s, &mut host));
+            (s, host, reply)
+        })
+        .await;
+        match handled {
+            Ok((s, host, reply)) => {
+                self.session = Some((s, host));
+                for f in &reply.frames {
+                    if let Frame::Changed { cursor, more, .. } = f {
+                        self.cursor = Some(*cursor);
+                        self.paging = *more;
+                    }
+                }
+                reply
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "sync frame handling failed");
+                internal()
+            }
+        }
+    }
+
+    /// Where a live notice starts: only once the device has a page and is not paging,
+    /// so a notice never cuts into a paged answer (the device saves its cursor when the
+    /// pages end).
+    fn notice_from(&self) -> Option<u64> {
+        if self.paging { None } else { self.cursor }
+    }
+}
+
+/// The live notice of what changed after `cursor`, if anything did.
+fn notice(s: &mut ServerSession, host: &mut StoreHost, cursor: u64) -> Reply {
+    match s.notify(cursor, host) {
+        Ok(frame) => Reply { frames: frame.into_iter().collect(), close: false },
+        Err(e) => {
+            tracing::warn!(error = %e, "could not prepare a live notice");
+            Reply::default()
+        }
+    }
+}
+
+async fn run(mut socket: WebSocket, hub: Arc<Hub>, info: SessionInfo, token: String) {
+    tracing::info!(positions = info.positions.len(), "sync connected");
+    let mut notices = hub.subscribe();
+    let hromadas = Hromadas::of(&info.positions);
+    let device = info.device_id.clone();
+    let host = StoreHost::new(hub.clone(), Handle::current(), info.device_id, info.positions);
+    let mut conn = Conn { session: Some((ServerSession::new(PAGE_SIZE), host)), cursor: None, paging: false };
+    let (mut frames_in, mut checked, mut pending) = (0u64, Instant::now(), false);
+    loop {
+        if pending && let Some(cursor) = conn.notice_from() {
+            pending = false;
+            let reply = conn.blocking(move |s, h| notice(s, h, cursor)).await;
+            if !send_all(&mut socket, reply.frames).await {
+                break;
+            }
+        }
+        let msg = tokio::select! {
+            msg = socket.recv() => msg,
+            n = notices.recv() => {
+                match n {
+                    Ok(n) => pending |= n.device != device && hromadas.covers(&n.scope),
+                    Err(RecvError::Lagged(_)) => pending = true,
+                    Err(RecvError::Closed) => break,
+                }
+                continue;
+            }
+        };
+        let bytes = match msg {
+            None | Some(Ok(Message::Close(_))) => break,
+            Some(Ok(Message::Binary(b))) => b,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Text(_))) => {
+                let m = error_frame(codes::MALFORMED, "text messages are not part of the sync protocol");
+                close(&mut socket, close_code::UNSUPPORTED, Some(m)).await;
+                break;
+            }
+            Some(Err(e)) => {
+                tracing::info!(error = %e, "sync socket read failed");
+                let m = error_frame(codes::MALFORMED, &format!("unreadable message (at most {MAX_FRAME} bytes)"));
+                close(&mut socket, close_code::SIZE, Some(m)).await;
+                break;
+            }
+        };
+        frames_in += 1;
+        if !session_holds(&hub, &token, &mut checked).await {
+            tracing::info!("session ended during sync");
+            let m = error_frame(SESSION_ENDED, "the session ended (expired, or the device was revoked); sign in again");
+            close(&mut socket, close_code::POLICY, Some(m)).await;
+            break;
+        }
+        let reply = conn.blocking(move |s, h| s.on_bytes(&bytes, h)).await;
+        if !send_all(&mut socket, reply.frames).await {
+            break;
+        }
+        if reply.close {
+            close(&mut socket, close_code::POLICY, None).await;
+            break;
+        }
+    }
+    tracing::info!(frames_in, "sync disconnected");
+}
