@@ -12,6 +12,8 @@
 //! - [`reader`]: [`read_document`], the whole read from EF.CardAccess to passive
 //!   authentication;
 //! - `pcsc` (feature `pcsc`): the PC/SC reader backend;
+//! - `android` (feature `android`): the Android IsoDep bridge over JNI (compiled here, run
+//!   only on a tablet);
 //! - `emulator` (feature `test-support`): an in-process chip and a fault-injecting link.
 //!
 //! Everything is synchronous and pure protocol logic; backends only move bytes.
@@ -30,6 +32,8 @@
 //! ```
 
 pub mod access;
+#[cfg(feature = "android")]
+pub mod android;
 pub mod apdu;
 mod bac;
 mod channel;

@@ -23,10 +23,14 @@ impl Default for Capabilities {
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     /// The card left the field.
-    #[error("the card was removed from the reader; place it back and hold it still")]
+    #[error(
+        "картку прибрали від зчитувача; прикладіть її знову й тримайте нерухомо / the card was removed from the reader; place it back and hold it still"
+    )]
     CardRemoved,
     /// No answer in time.
-    #[error("the card did not answer in time; hold it still on the reader and try again")]
+    #[error(
+        "картка не відповіла вчасно; тримайте її нерухомо на зчитувачі й спробуйте ще раз / the card did not answer in time; hold it still on the reader and try again"
+    )]
     Timeout,
     /// A backend-specific failure.
     #[error("the card reader failed; check that it is connected")]
