@@ -3,10 +3,15 @@
 //! A library with [`router`] and [`serve`], which takes its listener and shutdown signal
 //! from outside, so tests run it on port 0; the binary is a thin launcher. Sync, storage,
 //! enrolment, authorisation, journal and queue are built on this (issues 3 and 6).
+//! [`config`] is what `serve` reads (TOML, `KEIS_*`, flags); [`metrics`] is served at
+//! `/metrics`, [`openapi`] at `/api/v1/openapi.json` (its operations are [`ROUTES`]).
 
 pub mod admin;
 pub mod auth;
+pub mod config;
 pub mod journal;
+pub mod metrics;
+pub mod openapi;
 pub mod queue;
 pub mod store;
 pub mod sync;
@@ -14,19 +19,51 @@ pub mod sync;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
 use tokio::net::TcpListener;
 
 use journal::JournalRow;
+use metrics::Metrics;
 
 /// What the handlers of [`router`] share. For now the journal rows of demo cases; the
-/// journal over stored cases replaces this (issue 3).
-#[derive(Debug, Clone, Default)]
+/// journal over stored cases replaces this (issue 3). Also the [`Metrics`] every route
+/// counts into and the sync page size ([`app`] hands both to [`sync`]).
+#[derive(Debug, Clone)]
 pub struct AppState {
     pub journal: Arc<Vec<JournalRow>>,
+    pub metrics: Arc<Metrics>,
+    /// Changed documents per `Changed` sync frame.
+    pub page_size: usize,
 }
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self { journal: Arc::default(), metrics: Arc::default(), page_size: sync::PAGE_SIZE }
+    }
+}
+
+impl FromRef<AppState> for Arc<Metrics> {
+    fn from_ref(s: &AppState) -> Self {
+        s.metrics.clone()
+    }
+}
+
+/// Every route of [`app`] as (method, path template): what `/api/v1/openapi.json`
+/// documents. A test holds the document, this list and the routers' `.route(…)` calls
+/// to each other; add a route here when you add one to a router.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/cases"),
+    ("POST", "/api/v1/devices"),
+    ("POST", "/api/v1/session/challenge"),
+    ("POST", "/api/v1/session"),
+    ("GET", "/api/v1/session"),
+    ("GET", "/api/v1/sync"),
+];
 
 /// What `/healthz` answers.
 #[derive(Debug, Serialize)]
@@ -37,7 +74,12 @@ pub struct Health {
 
 /// The HTTP routes of the server.
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/api/v1/cases", get(cases)).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::handler))
+        .route("/api/v1/openapi.json", get(openapi::handler))
+        .route("/api/v1/cases", get(cases))
+        .with_state(state)
 }
 
 async fn cases(State(state): State<AppState>) -> Json<Vec<JournalRow>> {
@@ -49,9 +91,15 @@ async fn healthz() -> Json<Health> {
 }
 
 /// The whole HTTP application: [`router`] with the enrolment and session routes of
-/// [`auth`] and the sync endpoint of [`sync`] (over the store of `auth`).
+/// [`auth`] and the sync endpoint of [`sync`] (over the store of `auth`), every request
+/// counted in the state's [`Metrics`].
 pub fn app(state: AppState, auth: Arc<auth::Auth>) -> Router {
-    router(state).merge(auth::routes(auth.clone())).merge(sync::routes(auth))
+    let metrics = state.metrics.clone();
+    let sync = sync::routes_with(auth.clone(), metrics.clone(), state.page_size);
+    router(state)
+        .merge(auth::routes(auth))
+        .merge(sync)
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

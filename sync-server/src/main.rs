@@ -1,5 +1,6 @@
 //! `keis-sync-server`: the thin launcher of the server library.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use clap::{Parser, Subcommand};
 use keis_crdt::{Catalogue, demo};
 use keis_sync_server::admin::{self, AdminCommand};
 use keis_sync_server::auth::{Auth, Clock, SystemClock};
+use keis_sync_server::config::{Config, Overrides};
 use keis_sync_server::store::SqliteStore;
 use keis_sync_server::{AppState, journal::JournalRow};
 
@@ -19,17 +21,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve HTTP.
+    /// Serve HTTP. Settings: defaults, then the TOML file, then `KEIS_*` environment
+    /// variables, then these flags (see `keis-sync-server.example.toml`).
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "KEIS_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// The data directory (embedded SQLite, blobs); created if missing.
-        #[arg(long, env = "KEIS_DATA", default_value = "keis-data")]
-        data: PathBuf,
-        /// Load this many fictional demo cases.
-        #[arg(long, env = "KEIS_DEMO", default_value_t = 0)]
-        demo: u32,
+        /// A TOML configuration file.
+        #[arg(long, env = "KEIS_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on [default: 127.0.0.1:8080; env: KEIS_LISTEN].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// The data directory (embedded SQLite, blobs); created if missing
+        /// [default: keis-data; env: KEIS_DATA].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Load this many fictional demo cases [default: 0; env: KEIS_DEMO].
+        #[arg(long)]
+        demo: Option<u32>,
     },
     /// Administer devices: list, approve, revoke (works on the data directory directly).
     Admin {
@@ -43,17 +50,22 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     match Cli::parse().command {
-        Command::Serve { listen, data, demo: n } => {
-            let store = Arc::new(SqliteStore::open(&data).await?);
-            let auth = Arc::new(Auth::with_defaults(store.clone()));
-            let state = AppState { journal: demo_journal(n)?.into() };
-            let listener = tokio::net::TcpListener::bind(&listen).await?;
-            tracing::info!(data = %data.display(), "data directory open");
+        Command::Serve { config, listen, data, demo } => {
+            let mut c = Config::load(config.as_deref(), |k| std::env::var(k).ok())?;
+            c.apply(&Overrides { listen, data, demo });
+            init_tracing(&c.log);
+            let store = Arc::new(SqliteStore::open_with(&c.data, c.store_config()).await?);
+            let auth = Arc::new(Auth::new(
+                store.clone(),
+                c.auth_config(),
+                Arc::new(SystemClock),
+                Arc::new(ring::rand::SystemRandom::new()),
+            ));
+            let state =
+                AppState { journal: demo_journal(c.demo)?.into(), page_size: c.page_size, ..AppState::default() };
+            let listener = tokio::net::TcpListener::bind(c.listen).await?;
+            tracing::info!(data = %c.data.display(), "data directory open");
             keis_sync_server::serve(keis_sync_server::app(state, auth), listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -61,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
             store.close().await?;
         }
         Command::Admin { data, command } => {
+            init_tracing("info");
             let store = SqliteStore::open(&data).await?;
             let result = admin::run(&store, command, SystemClock.now_ms(), &mut std::io::stdout().lock()).await;
             store.close().await?;
@@ -68,6 +81,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Logs to stderr; `RUST_LOG`, if set, wins over the configured filter.
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(filter))
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
 /// Demo cases at every stage of the application's path.

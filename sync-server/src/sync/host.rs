@@ -164,6 +164,7 @@ impl StoreHost {
             self.peers.put(doc, peer);
         }
         let code = refusal_code(refusal);
+        self.hub.metrics.change_rejected(code);
         tracing::info!(reason = code, "changes refused");
         self.audit(doc, pos, "reject", code.to_owned());
         Ok(Receipt::Rejected { code: codes::FORBIDDEN, reason: refusal.to_string() })
@@ -173,6 +174,7 @@ impl StoreHost {
         if let Some(peer) = peer {
             self.peers.put(doc, peer);
         }
+        self.hub.metrics.change_rejected("malformed");
         tracing::info!("unreadable changes refused");
         Receipt::Rejected { code: codes::MALFORMED, reason }
     }
@@ -222,7 +224,10 @@ impl StoreHost {
             return self.refuse(doc, saved, &refusal, pos.as_ref());
         }
         let bytes = if old_heads.is_empty() { fork.save() } else { fork.save_after(&old_heads) };
-        let seq = match self.rt.block_on(self.hub.store.append_changes(doc, &after.hromada, &bytes)) {
+        let started = std::time::Instant::now();
+        let appended = self.rt.block_on(self.hub.store.append_changes(doc, &after.hromada, &bytes));
+        self.hub.metrics.store_append(started.elapsed());
+        let seq = match appended {
             Ok(seq) => seq.0,
             Err(e) if e.is_refusal() => {
                 let refusal = Refusal::Moved { field: "hromada" };
@@ -232,6 +237,7 @@ impl StoreHost {
             Err(e) => return Err(host_err(e)),
         };
         self.hub.appended(doc, &after.hromada, seq, &self.device);
+        self.hub.metrics.change_accepted();
         self.docs.put(doc, Some(Loaded { doc: fork, scope: after.hromada.clone(), covers: seq }));
         tracing::debug!(seq, bytes = bytes.len(), "changes stored");
         self.audit(doc, pos.as_ref(), "write", format!("seq {seq}, {} bytes", bytes.len()));
@@ -273,6 +279,7 @@ impl ServerHost for StoreHost {
 
     fn receive(&mut self, doc: &str, message: &[u8]) -> Result<Receipt, HostError> {
         let Ok(msg) = sync::Message::decode(message) else {
+            self.hub.metrics.change_rejected("malformed");
             return Ok(Receipt::Rejected { code: codes::MALFORMED, reason: "unreadable sync message".into() });
         };
         // One writer per document: fork, authorise and append see no one else's append

@@ -64,9 +64,10 @@ use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
 use crate::auth::Auth;
+use crate::metrics::Metrics;
 use crate::store::{ALL_SCOPES, Seq, Store, StoreError};
 
-pub use ws::routes;
+pub use ws::{routes, routes_with};
 
 /// How many changed documents one `Changed` frame lists.
 pub const PAGE_SIZE: usize = 256;
@@ -95,6 +96,10 @@ pub enum SyncError {
 pub(crate) struct Hub {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) auth: Arc<Auth>,
+    /// Frames, changes, clients and append latency (no ids as labels).
+    pub(crate) metrics: Arc<Metrics>,
+    /// Changed documents per `Changed` frame.
+    pub(crate) page_size: usize,
     /// The largest `Seq` stored, once known.
     latest: Mutex<Option<u64>>,
     /// The latest `Seq` appended by this process per document.
@@ -123,10 +128,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub(crate) fn new(auth: Arc<Auth>) -> Self {
+    pub(crate) fn new(auth: Arc<Auth>, metrics: Arc<Metrics>, page_size: usize) -> Self {
         Self {
             store: auth.store().clone(),
             auth,
+            metrics,
+            page_size: page_size.max(1),
             latest: Mutex::new(None),
             versions: Mutex::new(HashMap::new()),
             notices: broadcast::channel(NOTICES).0,

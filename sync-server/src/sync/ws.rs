@@ -29,6 +29,7 @@ use super::check::Hromadas;
 use super::host::StoreHost;
 use super::{Hub, PAGE_SIZE};
 use crate::auth::{Auth, Authenticated, SessionInfo};
+use crate::metrics::{Direction, Metrics};
 
 /// What the sync route shares.
 #[derive(Clone)]
@@ -46,9 +47,15 @@ impl FromRef<SyncState> for Arc<Auth> {
 /// answered by the session (`Error` frame) rather than by a dropped connection.
 const READ_SLACK: usize = 64 * 1024;
 
-/// The sync route, over the store of `auth`; merge into the main router.
+/// The sync route, over the store of `auth`; merge into the main router. Counts into a
+/// [`Metrics`] of its own; [`routes_with`] shares the server's.
 pub fn routes(auth: Arc<Auth>) -> Router {
-    let state = SyncState { hub: Arc::new(Hub::new(auth)) };
+    routes_with(auth, Arc::default(), PAGE_SIZE)
+}
+
+/// The sync route counting into `metrics`, `page_size` documents per `Changed` frame.
+pub fn routes_with(auth: Arc<Auth>, metrics: Arc<Metrics>, page_size: usize) -> Router {
+    let state = SyncState { hub: Arc::new(Hub::new(auth, metrics, page_size)) };
     Router::new().route("/api/v1/sync", get(upgrade)).with_state(state)
 }
 
@@ -91,23 +98,26 @@ async fn session_holds(hub: &Hub, token: &str, checked: &mut Instant) -> bool {
 }
 
 /// The frame that ends a connection for a protocol error.
-fn error_frame(code: u16, message: &str) -> Message {
-    Message::Binary(Frame::Error { code, message: message.to_owned() }.encode().into())
+fn error_frame(code: u16, message: &str) -> Vec<u8> {
+    Frame::Error { code, message: message.to_owned() }.encode()
 }
 
 /// Sends `frames`; `false` if the device is gone.
-async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> bool {
+async fn send_all(socket: &mut WebSocket, metrics: &Metrics, frames: Vec<Frame>) -> bool {
     for f in frames {
-        if socket.send(Message::Binary(f.encode().into())).await.is_err() {
+        let bytes = f.encode();
+        metrics.frame(Direction::Out, bytes.len());
+        if socket.send(Message::Binary(bytes.into())).await.is_err() {
             return false;
         }
     }
     true
 }
 
-async fn close(socket: &mut WebSocket, code: u16, last: Option<Message>) {
+async fn close(socket: &mut WebSocket, metrics: &Metrics, code: u16, last: Option<Vec<u8>>) {
     if let Some(m) = last {
-        let _ = socket.send(m).await;
+        metrics.frame(Direction::Out, m.len());
+        let _ = socket.send(Message::Binary(m.into())).await;
     }
     let frame = CloseFrame { code, reason: "".into() };
     let _ = socket.send(Message::Close(Some(frame))).await;
@@ -179,17 +189,19 @@ fn notice(s: &mut ServerSession, host: &mut StoreHost, cursor: u64) -> Reply {
 
 async fn run(mut socket: WebSocket, hub: Arc<Hub>, info: SessionInfo, token: String) {
     tracing::info!(positions = info.positions.len(), "sync connected");
+    let metrics = hub.metrics.clone();
+    let _connected = metrics.client_connected();
     let mut notices = hub.subscribe();
     let hromadas = Hromadas::of(&info.positions);
     let device = info.device_id.clone();
     let host = StoreHost::new(hub.clone(), Handle::current(), info.device_id, info.positions);
-    let mut conn = Conn { session: Some((ServerSession::new(PAGE_SIZE), host)), cursor: None, paging: false };
+    let mut conn = Conn { session: Some((ServerSession::new(hub.page_size), host)), cursor: None, paging: false };
     let (mut frames_in, mut checked, mut pending) = (0u64, Instant::now(), false);
     loop {
         if pending && let Some(cursor) = conn.notice_from() {
             pending = false;
             let reply = conn.blocking(move |s, h| notice(s, h, cursor)).await;
-            if !send_all(&mut socket, reply.frames).await {
+            if !send_all(&mut socket, &metrics, reply.frames).await {
                 break;
             }
         }
@@ -210,29 +222,30 @@ async fn run(mut socket: WebSocket, hub: Arc<Hub>, info: SessionInfo, token: Str
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Text(_))) => {
                 let m = error_frame(codes::MALFORMED, "text messages are not part of the sync protocol");
-                close(&mut socket, close_code::UNSUPPORTED, Some(m)).await;
+                close(&mut socket, &metrics, close_code::UNSUPPORTED, Some(m)).await;
                 break;
             }
             Some(Err(e)) => {
                 tracing::info!(error = %e, "sync socket read failed");
                 let m = error_frame(codes::MALFORMED, &format!("unreadable message (at most {MAX_FRAME} bytes)"));
-                close(&mut socket, close_code::SIZE, Some(m)).await;
+                close(&mut socket, &metrics, close_code::SIZE, Some(m)).await;
                 break;
             }
         };
         frames_in += 1;
+        metrics.frame(Direction::In, bytes.len());
         if !session_holds(&hub, &token, &mut checked).await {
             tracing::info!("session ended during sync");
             let m = error_frame(SESSION_ENDED, "the session ended (expired, or the device was revoked); sign in again");
-            close(&mut socket, close_code::POLICY, Some(m)).await;
+            close(&mut socket, &metrics, close_code::POLICY, Some(m)).await;
             break;
         }
         let reply = conn.blocking(move |s, h| s.on_bytes(&bytes, h)).await;
-        if !send_all(&mut socket, reply.frames).await {
+        if !send_all(&mut socket, &metrics, reply.frames).await {
             break;
         }
         if reply.close {
-            close(&mut socket, close_code::POLICY, None).await;
+            close(&mut socket, &metrics, close_code::POLICY, None).await;
             break;
         }
     }

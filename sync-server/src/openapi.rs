@@ -1,0 +1,255 @@
+//! `GET /api/v1/openapi.json`: a hand-maintained OpenAPI 3.1 document of every HTTP route
+//! of [`app`](crate::app), built with `serde_json`.
+//!
+//! Kept honest by `tests/openapi_routes.rs`: the documented operations must equal
+//! [`ROUTES`](crate::ROUTES) and the `.route(…)` calls in the source, and each must be
+//! answered (not 404, not 405) by the real application. Schemas mirror the request and
+//! response types of [`auth::http`](crate::auth::http), [`Health`](crate::Health) and
+//! [`JournalRow`](crate::journal::JournalRow); every refusal is `{error, message}`.
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+/// The document, built once.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(build)
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn handler() -> Json<Value> {
+    Json(document().clone())
+}
+
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_content(s: Value) -> Value {
+    json!({ "application/json": { "schema": s } })
+}
+
+fn ok(description: &str, s: Value) -> Value {
+    json!({ "description": description, "content": json_content(s) })
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description, "content": json_content(schema("Error")) })
+}
+
+fn body(name: &str) -> Value {
+    json!({ "required": true, "content": json_content(schema(name)) })
+}
+
+/// An object schema: every property required unless its type allows null.
+fn object(props: &[(&str, Value)]) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for (k, v) in props {
+        let nullable = v.get("type").and_then(Value::as_array).is_some_and(|t| t.iter().any(|x| x == "null"));
+        if !nullable {
+            required.push(Value::from(*k));
+        }
+        properties.insert((*k).to_owned(), v.clone());
+    }
+    json!({ "type": "object", "properties": properties, "required": required })
+}
+
+fn string(description: &str) -> Value {
+    json!({ "type": "string", "description": description })
+}
+
+fn millis(description: &str) -> Value {
+    json!({ "type": "integer", "format": "int64", "description": description })
+}
+
+fn schemas() -> Value {
+    let hex = |n: usize, what: &str| json!({ "type": "string", "pattern": format!("^[0-9a-fA-F]{{{}}}$", n * 2), "description": what });
+    json!({
+        "Error": object(&[
+            ("error", string("A short stable code, e.g. `malformed`, `no_session`, `device_revoked`.")),
+            ("message", string("What went wrong and what the user can do.")),
+        ]),
+        "Health": object(&[("status", json!({ "const": "ok" })), ("version", string("The server's version."))]),
+        "JournalRow": object(&[
+            ("id", string("Case id.")),
+            ("number", string("Case number as shown to officials.")),
+            ("hromada", string("Hromada code.")),
+            ("district", json!({ "type": ["string", "null"], "description": "Starosta district, if any." })),
+            ("applicant", string("The applicant's name.")),
+            ("services", json!({ "type": "array", "items": { "type": "string" } })),
+            ("status_number", json!({ "type": ["integer", "null"], "minimum": 1, "maximum": 8 })),
+            ("status", string("The status in Ukrainian, or a note that officials acted concurrently.")),
+            ("conflict", json!({ "type": "boolean" })),
+            ("package_complete", json!({ "type": "boolean" })),
+        ]),
+        "Position": object(&[
+            ("id", string("Position id.")),
+            ("role", string("Role code, e.g. `userSta`.")),
+            ("scope", string("Scope code, e.g. `all`, `hromada:H`, `district:H/D`.")),
+        ]),
+        "EnrolRequest": object(&[
+            ("public_key", hex(32, "Ed25519 public key, 32 bytes in hex.")),
+            ("display_name", json!({ "type": "string", "minLength": 1, "maxLength": 80 })),
+        ]),
+        "EnrolResponse": object(&[
+            ("device_id", string("The device's id from now on.")),
+            ("approval_code", string("One-time code to show on the device (`1234-5678`).")),
+            ("status", json!({ "const": "pending" })),
+        ]),
+        "ChallengeRequest": object(&[("device_id", string("An enrolled, approved device."))]),
+        "ChallengeResponse": object(&[
+            ("nonce", hex(32, "32-byte nonce in hex, usable once.")),
+            ("expires_at", millis("Milliseconds since the Unix epoch.")),
+        ]),
+        "SessionRequest": object(&[
+            ("device_id", string("The device signing in.")),
+            ("nonce", hex(32, "The challenge's nonce.")),
+            ("signature", hex(64, "Ed25519 signature of `\"keis-session-v1\" ‖ device_id ‖ nonce`.")),
+        ]),
+        "SessionResponse": object(&[
+            ("token", string("Bearer token for `Authorization: Bearer …`.")),
+            ("expires_at", millis("Milliseconds since the Unix epoch.")),
+            ("positions", json!({ "type": "array", "items": schema("Position") })),
+        ]),
+        "CurrentSession": object(&[
+            ("device_id", string("The signed-in device.")),
+            ("expires_at", millis("Milliseconds since the Unix epoch.")),
+            ("positions", json!({ "type": "array", "items": schema("Position") })),
+        ]),
+    })
+}
+
+fn operations() -> Value {
+    let bearer = json!([{ "bearer": [] }]);
+    let unauthorised = error("No valid session (missing, expired or unknown token).");
+    let revoked = error("The device was revoked.");
+    let server = error("The server failed (storage); try again later.");
+    let malformed = error("The body is not the expected JSON.");
+    json!({
+        "/healthz": { "get": {
+            "operationId": "healthz", "summary": "Liveness.",
+            "responses": { "200": ok("The server is up.", schema("Health")) },
+        }},
+        "/metrics": { "get": {
+            "operationId": "metrics", "summary": "Prometheus metrics (text exposition format 0.0.4).",
+            "responses": { "200": { "description": "Counters, gauges and histograms; no personal data in labels.",
+                "content": { "text/plain": { "schema": { "type": "string" } } } } },
+        }},
+        "/api/v1/openapi.json": { "get": {
+            "operationId": "openapi", "summary": "This document.",
+            "responses": { "200": ok("OpenAPI 3.1.", json!({ "type": "object" })) },
+        }},
+        "/api/v1/cases": { "get": {
+            "operationId": "listCases", "summary": "The case journal.",
+            "responses": { "200": ok("Journal rows.", json!({ "type": "array", "items": schema("JournalRow") })) },
+        }},
+        "/api/v1/devices": { "post": {
+            "operationId": "enrolDevice", "summary": "Enrol a device; it waits for approval.",
+            "requestBody": body("EnrolRequest"),
+            "responses": {
+                "201": ok("Enrolled, pending approval.", schema("EnrolResponse")),
+                "400": error("Malformed body, bad public key or display name."),
+                "409": error("This key is already enrolled."),
+                "500": server.clone(),
+            },
+        }},
+        "/api/v1/session/challenge": { "post": {
+            "operationId": "sessionChallenge", "summary": "A one-time nonce to sign.",
+            "requestBody": body("ChallengeRequest"),
+            "responses": {
+                "200": ok("The challenge.", schema("ChallengeResponse")),
+                "400": malformed.clone(),
+                "403": error("The device is pending or revoked."),
+                "404": error("Unknown device."),
+                "429": error("Too many open challenges; try again shortly."),
+                "500": server.clone(),
+            },
+        }},
+        "/api/v1/session": {
+            "post": {
+                "operationId": "openSession", "summary": "Exchange a signed challenge for a bearer token.",
+                "requestBody": body("SessionRequest"),
+                "responses": {
+                    "200": ok("The session.", schema("SessionResponse")),
+                    "400": malformed,
+                    "401": error("Bad signature, or an unknown, expired or replayed challenge."),
+                    "403": error("The device is pending or revoked."),
+                    "404": error("Unknown device."),
+                    "500": server.clone(),
+                },
+            },
+            "get": {
+                "operationId": "currentSession", "summary": "The session of the bearer token.",
+                "security": bearer.clone(),
+                "responses": {
+                    "200": ok("The session.", schema("CurrentSession")),
+                    "401": unauthorised.clone(),
+                    "403": revoked.clone(),
+                    "500": server.clone(),
+                },
+            },
+        },
+        "/api/v1/sync": { "get": {
+            "operationId": "sync",
+            "summary": "The sync WebSocket (binary frames of `keis_crdt::sync`).",
+            "description": "A WebSocket upgrade (`Connection: Upgrade`, `Upgrade: websocket`). Each binary message is one frame; text messages and frames above the protocol's maximum are answered with an `Error` frame and closed.",
+            "security": bearer,
+            "responses": {
+                "101": { "description": "Switching to the WebSocket protocol." },
+                "400": error("Not a valid WebSocket upgrade request."),
+                "401": unauthorised,
+                "403": revoked,
+                "500": server,
+            },
+        }},
+    })
+}
+
+fn build() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Keis sync server",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Edge (hromada) and central (back office) server of Keis: enrolment, sessions, the sync WebSocket, the case journal.",
+            "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" },
+        },
+        "paths": operations(),
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|x| refs(x, out));
+                }
+                Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        let mut all = Vec::new();
+        refs(doc, &mut all);
+        assert!(!all.is_empty());
+        for r in all {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(doc["components"]["schemas"].get(name).is_some(), "{r}");
+        }
+    }
+}
