@@ -43,13 +43,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let td1 = args.iter().any(|a| a == "--td1");
     let port =
         args.iter().position(|a| a == "--port").and_then(|i| args.get(i + 1)).map_or(Ok(35963), |p| p.parse())?;
+    // vpcd listens once pcscd has loaded it; wait for it, but not forever.
+    let mut attempts = 0;
     let mut stream = loop {
         match TcpStream::connect(("127.0.0.1", port)) {
             Ok(s) => break s,
-            Err(e) => {
+            Err(e) if attempts < 30 => {
+                attempts += 1;
                 println!("virtual-icc: waiting for vpcd on port {port}: {e}");
                 std::thread::sleep(Duration::from_secs(1));
             }
+            Err(e) => return Err(format!("vpcd did not listen on port {port} within 30 s: {e}").into()),
         }
     };
     println!("virtual-icc: connected to vpcd on port {port} ({})", if td1 { "TD1 ID card" } else { "TD3 passport" });
