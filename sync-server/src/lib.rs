@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod journal;
 pub mod metrics;
@@ -27,8 +28,9 @@ use tokio::net::TcpListener;
 use journal::JournalRow;
 use metrics::Metrics;
 
-/// What the handlers of [`router`] share. For now the journal rows of demo cases; the
-/// journal over stored cases replaces this (issue 3). Also the [`Metrics`] every route
+/// What the handlers of [`router`] share: the journal rows of the demo cases (served
+/// unauthenticated at `/api/v1/cases` for the demo; the journal of stored cases is
+/// `/api/v1/journal`, see [`journal`]). Also the [`Metrics`] every route
 /// counts into and the sync page size ([`app`] hands both to [`sync`]).
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -63,6 +65,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/session"),
     ("GET", "/api/v1/session"),
     ("GET", "/api/v1/sync"),
+    ("GET", "/api/v1/journal"),
+    ("PUT", "/api/v1/blobs/{sha256}"),
+    ("PATCH", "/api/v1/blobs/{sha256}"),
+    ("GET", "/api/v1/blobs/{sha256}"),
+    ("POST", "/api/v1/blobs/{sha256}/finish"),
 ];
 
 /// What `/healthz` answers.
@@ -91,14 +98,18 @@ async fn healthz() -> Json<Health> {
 }
 
 /// The whole HTTP application: [`router`] with the enrolment and session routes of
-/// [`auth`] and the sync endpoint of [`sync`] (over the store of `auth`), every request
+/// [`auth`], the sync endpoint of [`sync`] and the uploads of [`blobs`] (over the store of
+/// `auth`), every request
 /// counted in the state's [`Metrics`].
 pub fn app(state: AppState, auth: Arc<auth::Auth>) -> Router {
     let metrics = state.metrics.clone();
     let sync = sync::routes_with(auth.clone(), metrics.clone(), state.page_size);
+    let blobs = blobs::routes(auth.clone(), metrics.clone());
     router(state)
-        .merge(auth::routes(auth))
+        .merge(auth::routes(auth.clone()))
         .merge(sync)
+        .merge(journal::routes(auth))
+        .merge(blobs)
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
 }
 

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use keis_crdt::{Catalogue, demo};
 use keis_sync_server::admin::{self, AdminCommand};
 use keis_sync_server::auth::{Auth, Clock, SystemClock};
 use keis_sync_server::config::{Config, Overrides};
 use keis_sync_server::store::SqliteStore;
-use keis_sync_server::{AppState, journal::JournalRow};
+use keis_sync_server::{AppState, journal};
 
 #[derive(Parser)]
 #[command(version, about = "Keis edge/central server")]
@@ -62,8 +61,8 @@ async fn main() -> anyhow::Result<()> {
                 Arc::new(SystemClock),
                 Arc::new(ring::rand::SystemRandom::new()),
             ));
-            let state =
-                AppState { journal: demo_journal(c.demo)?.into(), page_size: c.page_size, ..AppState::default() };
+            let demo_rows = journal::demo::store_demo(&*store, c.demo, SystemClock.now_ms()).await?;
+            let state = AppState { journal: demo_rows.into(), page_size: c.page_size, ..AppState::default() };
             let listener = tokio::net::TcpListener::bind(c.listen).await?;
             tracing::info!(data = %c.data.display(), "data directory open");
             keis_sync_server::serve(keis_sync_server::app(state, auth), listener, async {
@@ -89,18 +88,4 @@ fn init_tracing(filter: &str) {
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(filter))
         .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-}
-
-/// Demo cases at every stage of the application's path.
-fn demo_journal(n: u32) -> anyhow::Result<Vec<JournalRow>> {
-    let catalogue = Catalogue::embedded()?;
-    let mut rows = Vec::new();
-    for i in 0..n {
-        let actor = automerge::ActorId::from(format!("demo-{i}").as_bytes());
-        let at = 1_763_900_000_000 + i64::from(i) * 86_400_000;
-        let doc = if i % 2 == 0 { demo::decided_application(actor, i, at)? } else { demo::application(actor, i, at)? };
-        rows.push(JournalRow::of(&doc, &catalogue));
-    }
-    tracing::info!(cases = rows.len(), "demo data loaded");
-    Ok(rows)
 }

@@ -15,6 +15,7 @@
 //! | `keis_sync_changes_rejected_total` | counter | `reason` |
 //! | `keis_sync_clients` | gauge | |
 //! | `keis_store_append_seconds` | histogram | `le` |
+//! | `keis_blob_bytes_total` | counter | `direction` (`in` uploaded, `out` downloaded) |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -49,6 +50,7 @@ pub struct Metrics {
     http: Mutex<BTreeMap<HttpKey, u64>>,
     frames: [AtomicU64; 2],
     frame_bytes: [AtomicU64; 2],
+    blob_bytes: [AtomicU64; 2],
     accepted: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
     clients: AtomicI64,
@@ -115,6 +117,11 @@ impl Metrics {
         let i = dir as usize;
         self.frames[i].fetch_add(1, Ordering::Relaxed);
         self.frame_bytes[i].fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// `bytes` of blob data received (a chunk) or sent (a download).
+    pub fn blob_bytes(&self, dir: Direction, bytes: usize) {
+        self.blob_bytes[dir as usize].fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     /// A batch of changes stored.
@@ -202,6 +209,16 @@ impl Metrics {
         }
         header_lines(&mut out, "keis_sync_clients", "gauge", "Sync WebSocket connections open now.");
         sample(&mut out, "keis_sync_clients", &[], &self.clients().to_string());
+        header_lines(
+            &mut out,
+            "keis_blob_bytes_total",
+            "counter",
+            "Bytes of blob data uploaded (in) and downloaded (out).",
+        );
+        for (d, i) in dirs {
+            let v = self.blob_bytes[i].load(Ordering::Relaxed).to_string();
+            sample(&mut out, "keis_blob_bytes_total", &[("direction", d)], &v);
+        }
         self.render_append(&mut out);
         out
     }

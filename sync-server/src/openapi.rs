@@ -71,6 +71,7 @@ fn schemas() -> Value {
         "Error": object(&[
             ("error", string("A short stable code, e.g. `malformed`, `no_session`, `device_revoked`.")),
             ("message", string("What went wrong and what the user can do.")),
+            ("received", json!({ "type": ["integer", "null"], "description": "Blob routes: bytes the server holds; resume the upload there." })),
         ]),
         "Health": object(&[("status", json!({ "const": "ok" })), ("version", string("The server's version."))]),
         "JournalRow": object(&[
@@ -84,6 +85,18 @@ fn schemas() -> Value {
             ("status", string("The status in Ukrainian, or a note that officials acted concurrently.")),
             ("conflict", json!({ "type": "boolean" })),
             ("package_complete", json!({ "type": "boolean" })),
+            ("created_at", millis("When the case was opened, ms since the Unix epoch.")),
+        ]),
+        "JournalEntry": { "allOf": [
+            schema("JournalRow"),
+            object(&[("updated_at", millis("When the server last stored a change of the case."))]),
+        ]},
+        "JournalPage": object(&[
+            ("total", json!({ "type": "integer", "minimum": 0, "description": "Rows matching the filters." })),
+            ("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200 })),
+            ("offset", json!({ "type": "integer", "minimum": 0 })),
+            ("next_offset", json!({ "type": ["integer", "null"], "description": "Offset of the next page, if any." })),
+            ("rows", json!({ "type": "array", "items": schema("JournalEntry") })),
         ]),
         "Position": object(&[
             ("id", string("Position id.")),
@@ -114,12 +127,36 @@ fn schemas() -> Value {
             ("expires_at", millis("Milliseconds since the Unix epoch.")),
             ("positions", json!({ "type": "array", "items": schema("Position") })),
         ]),
+        "BlobStatus": object(&[
+            ("size", json!({ "type": "integer", "minimum": 0, "description": "The announced size in bytes." })),
+            ("received", json!({ "type": "integer", "minimum": 0, "description": "Bytes held durably; the next chunk starts here." })),
+            ("complete", json!({ "type": "boolean", "description": "Stored and verified: nothing (more) to send." })),
+        ]),
         "CurrentSession": object(&[
             ("device_id", string("The signed-in device.")),
             ("expires_at", millis("Milliseconds since the Unix epoch.")),
             ("positions", json!({ "type": "array", "items": schema("Position") })),
         ]),
     })
+}
+
+/// The query parameters of `GET /api/v1/journal`.
+fn journal_parameters() -> Value {
+    let p = |name: &str, s: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": s, "description": description });
+    let int = |min: i64, max: i64| json!({ "type": "integer", "minimum": min, "maximum": max });
+    let ms = json!({ "type": "integer", "format": "int64" });
+    json!([
+        p("status", int(1, 8), "Status number."),
+        p("service", json!({ "type": "string" }), "A requested service code."),
+        p("hromada", json!({ "type": "string" }), "Hromada code."),
+        p("district", json!({ "type": "string" }), "Starosta district code."),
+        p("complete", json!({ "type": "boolean" }), "The document package is complete (or not)."),
+        p("created_from", ms.clone(), "Opened at or after, ms since the Unix epoch."),
+        p("created_to", ms, "Opened at or before, ms since the Unix epoch."),
+        p("q", json!({ "type": "string", "maxLength": 200 }), "Ten digits: RNOKPP (exact); else a name prefix."),
+        p("limit", int(1, 200), "Rows per page (default 50)."),
+        p("offset", json!({ "type": "integer", "minimum": 0 }), "Rows to skip."),
+    ])
 }
 
 fn operations() -> Value {
@@ -192,6 +229,20 @@ fn operations() -> Value {
                 },
             },
         },
+        "/api/v1/journal": { "get": {
+            "operationId": "journal",
+            "summary": "The journal of stored cases in the caller's hromadas, filtered, one page.",
+            "description": "Newest case first. Every query is written to the audit log (without the search text).",
+            "security": bearer.clone(),
+            "parameters": journal_parameters(),
+            "responses": {
+                "200": ok("One page of the journal.", schema("JournalPage")),
+                "400": error("A filter is malformed (status not 1-8, limit not 1-200, …)."),
+                "401": unauthorised.clone(),
+                "403": revoked.clone(),
+                "500": server.clone(),
+            },
+        }},
         "/api/v1/sync": { "get": {
             "operationId": "sync",
             "summary": "The sync WebSocket (binary frames of `keis_crdt::sync`).",
@@ -208,16 +259,85 @@ fn operations() -> Value {
     })
 }
 
+/// The blob routes of [`blobs`](crate::blobs).
+fn blob_operations() -> Value {
+    let bearer = json!([{ "bearer": [] }]);
+    let hash = json!({ "name": "sha256", "in": "path", "required": true,
+        "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "description": "SHA-256 of the bytes, lowercase hex." });
+    let number = |name: &str, what: &str| {
+        json!({ "name": name, "in": "header", "required": true,
+        "schema": { "type": "integer", "minimum": 0 }, "description": what })
+    };
+    let status = |what: &str| ok(what, schema("BlobStatus"));
+    let common = |mut r: Value| {
+        r["400"] = error("Not a lowercase SHA-256, or a missing or malformed header.");
+        r["401"] = error("No valid session (missing, expired or unknown token).");
+        r["403"] = error("The device was revoked.");
+        r["500"] = error("The server failed (storage); try again later.");
+        r
+    };
+    json!({
+        "/api/v1/blobs/{sha256}": {
+            "put": {
+                "operationId": "beginBlob", "summary": "Begin or resume an upload.",
+                "security": bearer.clone(),
+                "parameters": [hash.clone(), number("X-Keis-Blob-Size", "The blob's size in bytes.")],
+                "responses": common(json!({
+                    "200": status("`complete`: already stored, nothing to send (deduplicated); else send from `received`."),
+                    "413": error("Larger than the server accepts."),
+                })),
+            },
+            "patch": {
+                "operationId": "putBlobChunk", "summary": "Append a chunk (at most 1 MiB) at `X-Keis-Offset`.",
+                "security": bearer.clone(),
+                "parameters": [hash.clone(), number("X-Keis-Offset", "Where the chunk starts: the `received` of the server.")],
+                "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": common(json!({
+                    "200": status("Stored durably; continue from `received`."),
+                    "404": error("No upload of this blob is under way; begin it (PUT)."),
+                    "409": error("Wrong offset; `received` says where to resume."),
+                    "413": error("The chunk is over 1 MiB or goes past the announced size."),
+                })),
+            },
+            "get": {
+                "operationId": "getBlob", "summary": "Download a stored blob (any approved device, for now).",
+                "security": bearer.clone(),
+                "parameters": [hash.clone()],
+                "responses": common(json!({
+                    "200": { "description": "The bytes.", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                    "404": error("Not stored here (or not finished)."),
+                })),
+            },
+        },
+        "/api/v1/blobs/{sha256}/finish": { "post": {
+            "operationId": "finishBlob", "summary": "Verify the SHA-256 of the uploaded bytes and store the blob.",
+            "security": bearer,
+            "parameters": [hash],
+            "responses": common(json!({
+                "200": status("Already stored."),
+                "201": status("Verified and stored."),
+                "404": error("No upload of this blob is under way."),
+                "409": error("Not all bytes received; `received` says where to resume."),
+                "422": error("The bytes do not hash to the address; the upload was discarded, send it again."),
+            })),
+        }},
+    })
+}
+
 fn build() -> Value {
+    let mut paths = operations();
+    if let (Value::Object(all), Value::Object(blobs)) = (&mut paths, blob_operations()) {
+        all.extend(blobs);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Keis sync server",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Edge (hromada) and central (back office) server of Keis: enrolment, sessions, the sync WebSocket, the case journal.",
+            "description": "Edge (hromada) and central (back office) server of Keis: enrolment, sessions, the sync WebSocket, blob uploads and downloads, the case journal.",
             "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" },
         },
-        "paths": operations(),
+        "paths": paths,
         "components": {
             "schemas": schemas(),
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },

@@ -3,7 +3,8 @@
 //! The trait owns what must survive a restart: case documents (an Automerge snapshot plus
 //! appended change chunks, with compaction), the per-scope change cursor, Automerge sync
 //! state per (peer, document), content-addressed blobs with resumable upload, enrolled
-//! devices with their positions, and the audit log. It knows nothing of HTTP, sessions
+//! devices with their positions, the audit log, and the journal of cases (a projection
+//! of the documents the sync layer keeps, see [`crate::journal`]). It knows nothing of HTTP, sessions
 //! or authorisation: the sync layer decides *whether* a change may be stored; the store
 //! makes it durable and says so only once it is.
 //!
@@ -39,6 +40,8 @@ pub mod types;
 
 use async_trait::async_trait;
 use keis_crdt::Position;
+
+use crate::journal::{JournalEntry, JournalPage, JournalQuery};
 
 pub use error::StoreError;
 pub use sqlite::{SqliteStore, StoreConfig};
@@ -136,4 +139,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Audit lines matching `query`, newest first, one page.
     async fn audit(&self, query: AuditQuery) -> Result<AuditPage, StoreError>;
+
+    // The journal: a projection of the documents, kept by the sync layer.
+
+    /// Inserts or replaces the journal row of a case (after a change of it was stored).
+    /// Durable when it returns.
+    async fn upsert_journal(&self, entry: JournalEntry) -> Result<(), StoreError>;
+
+    /// One page of the journal rows matching `query`, newest case first, with the total.
+    async fn journal(&self, query: JournalQuery) -> Result<JournalPage, StoreError>;
 }

@@ -4,7 +4,8 @@
 //! `Handle::block_on`. Follows the reference `keis_crdt::sync::memory::ServerConn`: the
 //! device's sync message is
 //! applied to a fork of the stored document; if that changes it, the case before and after
-//! is authorised, and only then are the new changes appended (durably) and the fork kept.
+//! is authorised, and only then are the new changes appended (durably), the case's
+//! journal row recomputed and upserted, and the fork kept.
 //! A refused or unreadable message leaves the stored document and the sync state as they
 //! were.
 
@@ -15,12 +16,14 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 use keis_crdt::Position;
 use keis_crdt::authz::{Refusal, authorize};
+use keis_crdt::model::Case;
 use keis_crdt::sync::{ChangedPage, HostError, Receipt, ServerHost, codes, head_bytes};
 use tokio::runtime::Handle;
 
 use super::check::{Hromadas, acting_position, case_of, position_in, refusal_code};
 use super::peer::{Lru, Peer};
 use super::{Hub, SyncError};
+use crate::journal::JournalEntry;
 use crate::store::{AuditEntry, Seq, StoreError};
 
 /// Documents kept loaded per connection.
@@ -153,6 +156,17 @@ impl StoreHost {
         }
     }
 
+    /// Recomputes the case's journal row from the merged document and stores it. A
+    /// failure is logged, not answered (as for the audit): the change is durable, and the
+    /// row is rewritten at the case's next change.
+    fn project(&self, case: &Case) {
+        let Some(catalogue) = crate::journal::catalogue() else { return };
+        let entry = JournalEntry::of_case(case, catalogue, self.hub.auth.now_ms());
+        if let Err(e) = self.rt.block_on(self.hub.store.upsert_journal(entry)) {
+            tracing::error!(error = %e, "could not update the journal row");
+        }
+    }
+
     fn refuse(
         &mut self,
         doc: &str,
@@ -237,6 +251,7 @@ impl StoreHost {
             Err(e) => return Err(host_err(e)),
         };
         self.hub.appended(doc, &after.hromada, seq, &self.device);
+        self.project(&after);
         self.hub.metrics.change_accepted();
         self.docs.put(doc, Some(Loaded { doc: fork, scope: after.hromada.clone(), covers: seq }));
         tracing::debug!(seq, bytes = bytes.len(), "changes stored");

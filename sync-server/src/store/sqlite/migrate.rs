@@ -10,7 +10,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::store::StoreError;
 
 /// (version, name, SQL), in order.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../../migrations/0001_init.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../../migrations/0001_init.sql")),
+    (2, "journal", include_str!("../../../migrations/0002_journal.sql")),
+];
 
 /// The schema version this server writes.
 pub(crate) fn latest() -> i64 {

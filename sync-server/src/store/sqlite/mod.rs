@@ -9,6 +9,7 @@
 //! - `docs`: documents, the change cursor, sync state.
 //! - `blobs`: blob files and upload records.
 //! - `devices`: devices, positions, the audit log.
+//! - the journal's SQL lives with the journal: `crate::journal::sql`.
 
 mod blobs;
 mod devices;
@@ -26,6 +27,7 @@ use tracing::instrument;
 
 use super::{AuditEntry, AuditPage, AuditQuery, BlobStatus, Changed, Device, DeviceStatus, NewDevice, Seq};
 use super::{Store, StoreError, StoredDoc};
+use crate::journal::{JournalEntry, JournalPage, JournalQuery, sql as journal};
 use blobs::{BlobFiles, UploadLocks};
 use worker::Workers;
 
@@ -250,5 +252,16 @@ impl Store for SqliteStore {
     #[instrument(skip_all, fields(case_id = query.case_id.as_deref(), limit = query.limit))]
     async fn audit(&self, query: AuditQuery) -> Result<AuditPage, StoreError> {
         self.workers.read(move |c| devices::audit(c, &query)).await
+    }
+
+    // No fields: the row is personal data.
+    #[instrument(skip_all)]
+    async fn upsert_journal(&self, entry: JournalEntry) -> Result<(), StoreError> {
+        self.workers.write(move |c| journal::upsert(c, &entry)).await
+    }
+
+    #[instrument(skip_all, fields(limit = query.limit, offset = query.offset))]
+    async fn journal(&self, query: JournalQuery) -> Result<JournalPage, StoreError> {
+        self.workers.read(move |c| journal::page(c, &query)).await
     }
 }

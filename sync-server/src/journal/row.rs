@@ -1,11 +1,13 @@
-//! The journal of cases (журнал реєстрації звернень): one summary row per case, the
-//! projection the back office filters and pages through. Built from case documents.
+//! [`JournalRow`]: the summary of one case, built from its document (or from the case
+//! read out of one, as the sync host has it).
 
-use keis_crdt::{CaseDoc, CaseState, Catalogue};
-use serde::Serialize;
+use keis_crdt::model::Case;
+use keis_crdt::workflow::{CaseHeader, derive};
+use keis_crdt::{CaseDoc, CaseKind, CaseState, Catalogue};
+use serde::{Deserialize, Serialize};
 
 /// One row of the journal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalRow {
     pub id: String,
     pub number: String,
@@ -19,12 +21,23 @@ pub struct JournalRow {
     pub status: String,
     pub conflict: bool,
     pub package_complete: bool,
+    /// When the case was opened (on the tablet), milliseconds since the Unix epoch.
+    pub created_at: i64,
 }
 
 impl JournalRow {
     pub fn of(doc: &CaseDoc, catalogue: &Catalogue) -> Self {
-        let case = doc.case();
-        let state = doc.derive().state;
+        Self::of_case(doc.case(), catalogue)
+    }
+
+    /// The row of `case` (read as the current schema).
+    pub fn of_case(case: &Case, catalogue: &Catalogue) -> Self {
+        let header = CaseHeader {
+            kind: case.case_kind().unwrap_or(CaseKind::Application),
+            hromada: &case.hromada,
+            district: case.district.as_deref(),
+        };
+        let state = derive(header, case.events.values()).state;
         let (status, status_number) = match &state {
             CaseState::Settled(o) => (
                 o.status.label_uk().to_owned(),
@@ -46,6 +59,7 @@ impl JournalRow {
             status,
             conflict: state.is_conflict(),
             package_complete: catalogue.package(case).is_complete(),
+            created_at: case.created_at,
         }
     }
 }
