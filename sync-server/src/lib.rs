@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod cases;
 pub mod config;
 pub mod journal;
 pub mod metrics;
@@ -60,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/metrics"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/cases"),
+    ("POST", "/api/v1/cases/{id}/actions"),
     ("POST", "/api/v1/devices"),
     ("POST", "/api/v1/session/challenge"),
     ("POST", "/api/v1/session"),
@@ -98,16 +100,18 @@ async fn healthz() -> Json<Health> {
 }
 
 /// The whole HTTP application: [`router`] with the enrolment and session routes of
-/// [`auth`], the sync endpoint of [`sync`] and the uploads of [`blobs`] (over the store of
-/// `auth`), every request
+/// [`auth`], the sync endpoint of [`sync`], the workflow actions of [`cases`] (sharing
+/// the sync writers) and the uploads of [`blobs`] (over the store of `auth`), every request
 /// counted in the state's [`Metrics`].
 pub fn app(state: AppState, auth: Arc<auth::Auth>) -> Router {
     let metrics = state.metrics.clone();
-    let sync = sync::routes_with(auth.clone(), metrics.clone(), state.page_size);
+    let hub = Arc::new(sync::Hub::new(auth.clone(), metrics.clone(), state.page_size));
+    let sync = sync::ws::routes_on(hub.clone());
     let blobs = blobs::routes(auth.clone(), metrics.clone());
     router(state)
         .merge(auth::routes(auth.clone()))
         .merge(sync)
+        .merge(cases::routes(hub))
         .merge(journal::routes(auth))
         .merge(blobs)
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))

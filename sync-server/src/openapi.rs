@@ -5,7 +5,8 @@
 //! [`ROUTES`](crate::ROUTES) and the `.route(…)` calls in the source, and each must be
 //! answered (not 404, not 405) by the real application. Schemas mirror the request and
 //! response types of [`auth::http`](crate::auth::http), [`Health`](crate::Health) and
-//! [`JournalRow`](crate::journal::JournalRow); every refusal is `{error, message}`.
+//! [`JournalRow`](crate::journal::JournalRow) (the case actions' are in
+//! `cases::openapi`); every refusal is `{error, message}`.
 
 use std::sync::OnceLock;
 
@@ -23,7 +24,7 @@ pub async fn handler() -> Json<Value> {
     Json(document().clone())
 }
 
-fn schema(name: &str) -> Value {
+pub(crate) fn schema(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
@@ -31,20 +32,20 @@ fn json_content(s: Value) -> Value {
     json!({ "application/json": { "schema": s } })
 }
 
-fn ok(description: &str, s: Value) -> Value {
+pub(crate) fn ok(description: &str, s: Value) -> Value {
     json!({ "description": description, "content": json_content(s) })
 }
 
-fn error(description: &str) -> Value {
+pub(crate) fn error(description: &str) -> Value {
     json!({ "description": description, "content": json_content(schema("Error")) })
 }
 
-fn body(name: &str) -> Value {
+pub(crate) fn body(name: &str) -> Value {
     json!({ "required": true, "content": json_content(schema(name)) })
 }
 
 /// An object schema: every property required unless its type allows null.
-fn object(props: &[(&str, Value)]) -> Value {
+pub(crate) fn object(props: &[(&str, Value)]) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for (k, v) in props {
@@ -57,7 +58,7 @@ fn object(props: &[(&str, Value)]) -> Value {
     json!({ "type": "object", "properties": properties, "required": required })
 }
 
-fn string(description: &str) -> Value {
+pub(crate) fn string(description: &str) -> Value {
     json!({ "type": "string", "description": description })
 }
 
@@ -324,11 +325,19 @@ fn blob_operations() -> Value {
     })
 }
 
+fn extend(all: &mut Value, more: Value) {
+    if let (Value::Object(all), Value::Object(more)) = (all, more) {
+        all.extend(more);
+    }
+}
+
 fn build() -> Value {
     let mut paths = operations();
-    if let (Value::Object(all), Value::Object(blobs)) = (&mut paths, blob_operations()) {
-        all.extend(blobs);
-    }
+    let mut schemas = schemas();
+    let (case_paths, case_schemas) = crate::cases::openapi();
+    extend(&mut paths, blob_operations());
+    extend(&mut paths, case_paths);
+    extend(&mut schemas, case_schemas);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -339,7 +348,7 @@ fn build() -> Value {
         },
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": schemas,
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
         },
     })

@@ -16,15 +16,13 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 use keis_crdt::Position;
 use keis_crdt::authz::{Refusal, authorize};
-use keis_crdt::model::Case;
 use keis_crdt::sync::{ChangedPage, HostError, Receipt, ServerHost, codes, head_bytes};
 use tokio::runtime::Handle;
 
 use super::check::{Hromadas, acting_position, case_of, position_in, refusal_code};
 use super::peer::{Lru, Peer};
-use super::{Hub, SyncError};
-use crate::journal::JournalEntry;
-use crate::store::{AuditEntry, Seq, StoreError};
+use super::{Hub, SyncError, Write};
+use crate::store::{Seq, StoreError};
 
 /// Documents kept loaded per connection.
 const DOC_CACHE: usize = 16;
@@ -140,31 +138,9 @@ impl StoreHost {
         Ok(page.doc_ids.into_iter().next().map(|d| (d, page.cursor.0)))
     }
 
-    /// Appends to the audit log. A failure is logged, not answered: by then the change
-    /// is durable (or refused) either way, and failing the session would not undo it.
+    /// Appends to the audit log ([`Hub::audit`]).
     fn audit(&self, case: &str, position: Option<&Position>, action: &str, detail: String) {
-        let entry = AuditEntry {
-            at: self.hub.auth.now_ms(),
-            device_id: self.device.clone(),
-            position_id: position.map(|p| p.id.clone()),
-            case_id: Some(case.to_owned()),
-            action: action.to_owned(),
-            detail,
-        };
-        if let Err(e) = self.rt.block_on(self.hub.store.append_audit(entry)) {
-            tracing::error!(action, error = %e, "could not append to the audit log");
-        }
-    }
-
-    /// Recomputes the case's journal row from the merged document and stores it. A
-    /// failure is logged, not answered (as for the audit): the change is durable, and the
-    /// row is rewritten at the case's next change.
-    fn project(&self, case: &Case) {
-        let Some(catalogue) = crate::journal::catalogue() else { return };
-        let entry = JournalEntry::of_case(case, catalogue, self.hub.auth.now_ms());
-        if let Err(e) = self.rt.block_on(self.hub.store.upsert_journal(entry)) {
-            tracing::error!(error = %e, "could not update the journal row");
-        }
+        self.rt.block_on(self.hub.audit(&self.device, case, position, action, detail));
     }
 
     fn refuse(
@@ -238,24 +214,20 @@ impl StoreHost {
             return self.refuse(doc, saved, &refusal, pos.as_ref());
         }
         let bytes = if old_heads.is_empty() { fork.save() } else { fork.save_after(&old_heads) };
-        let started = std::time::Instant::now();
-        let appended = self.rt.block_on(self.hub.store.append_changes(doc, &after.hromada, &bytes));
-        self.hub.metrics.store_append(started.elapsed());
-        let seq = match appended {
-            Ok(seq) => seq.0,
-            Err(e) if e.is_refusal() => {
-                let refusal = Refusal::Moved { field: "hromada" };
-                tracing::warn!(error = %e, "the store refused the changes");
-                return self.refuse(doc, saved, &refusal, pos.as_ref());
-            }
-            Err(e) => return Err(host_err(e)),
+        let write = Write {
+            doc,
+            case: &after,
+            bytes: &bytes,
+            device: &self.device,
+            origin: &self.device,
+            position: pos.as_ref(),
+            what: None,
         };
-        self.hub.appended(doc, &after.hromada, seq, &self.device);
-        self.project(&after);
-        self.hub.metrics.change_accepted();
+        let seq = match self.rt.block_on(self.hub.store_change(write)).map_err(host_err)? {
+            Ok(seq) => seq,
+            Err(refusal) => return self.refuse(doc, saved, &refusal, pos.as_ref()),
+        };
         self.docs.put(doc, Some(Loaded { doc: fork, scope: after.hromada.clone(), covers: seq }));
-        tracing::debug!(seq, bytes = bytes.len(), "changes stored");
-        self.audit(doc, pos.as_ref(), "write", format!("seq {seq}, {} bytes", bytes.len()));
         self.keep(doc, peer, &new_heads, seq)?;
         Ok(Receipt::Accepted)
     }

@@ -10,6 +10,9 @@
 //! - `check`: reading the case before and after a change and asking
 //!   [`keis_crdt::authz::authorize`].
 //! - `peer`: the per-(device, document) sync state as persisted, and the small caches.
+//! - `write`: storing an authorised change (append, notices, journal row, audit), shared
+//!   by the sync host and the workflow actions over HTTP ([`crate::cases`]), and the
+//!   actor of server-side actions.
 //!
 //! # Blocking
 //!
@@ -52,9 +55,10 @@
 //! log gets `write` and `reject` for every received batch and `read` the first time a
 //! connection sends a case's content.
 
-mod check;
+pub(crate) mod check;
 mod host;
 mod peer;
+mod write;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -67,6 +71,7 @@ use crate::auth::Auth;
 use crate::metrics::Metrics;
 use crate::store::{ALL_SCOPES, Seq, Store, StoreError};
 
+pub(crate) use write::Write;
 pub use ws::{routes, routes_with};
 
 /// How many changed documents one `Changed` frame lists.
@@ -108,6 +113,9 @@ pub(crate) struct Hub {
     notices: broadcast::Sender<Notice>,
     /// One writer lock per document being written (entries go when unused).
     writers: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Random, per process: what the Automerge actors of server-side actions derive
+    /// from (see [`Hub::action_actor`]).
+    instance: [u8; 16],
 }
 
 /// A change stored by a connection: which hromada, and from which device.
@@ -138,6 +146,7 @@ impl Hub {
             versions: Mutex::new(HashMap::new()),
             notices: broadcast::channel(NOTICES).0,
             writers: Mutex::new(HashMap::new()),
+            instance: write::instance_id(),
         }
     }
 

@@ -55,8 +55,13 @@ pub fn routes(auth: Arc<Auth>) -> Router {
 
 /// The sync route counting into `metrics`, `page_size` documents per `Changed` frame.
 pub fn routes_with(auth: Arc<Auth>, metrics: Arc<Metrics>, page_size: usize) -> Router {
-    let state = SyncState { hub: Arc::new(Hub::new(auth, metrics, page_size)) };
-    Router::new().route("/api/v1/sync", get(upgrade)).with_state(state)
+    routes_on(Arc::new(Hub::new(auth, metrics, page_size)))
+}
+
+/// The sync route over `hub`, shared with other writers of case documents (the
+/// workflow actions of [`crate::cases`]), so writes are serialised and announced alike.
+pub(crate) fn routes_on(hub: Arc<Hub>) -> Router {
+    Router::new().route("/api/v1/sync", get(upgrade)).with_state(SyncState { hub })
 }
 
 /// The error code of an `Error` frame that ends a connection whose session ended.
