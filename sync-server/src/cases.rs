@@ -46,8 +46,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use keis_crdt::authz::authorize;
-use keis_crdt::validate::Date;
-use keis_crdt::{Action, CaseDoc, CaseError, CaseState, Decision, Position, Status, WorkflowError};
+use keis_crdt::workflow::{DecisionRecord, EventRecord};
+use keis_crdt::{Action, CaseDoc, CaseError, CaseState, Position, Status, WorkflowError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
@@ -171,41 +171,28 @@ impl IntoResponse for ActionError {
 }
 
 impl ActionRequest {
-    /// The typed action this request asks for.
+    /// The typed action this request asks for, read the way the case document reads an
+    /// event record, so the request and the stored event cannot disagree.
     pub fn to_action(&self) -> Result<Action, ActionError> {
-        let need = |what: &str| ActionError::Malformed(format!("«{}» needs `{what}`", self.action));
-        let incomplete = self.incomplete_reason.clone();
-        Ok(match self.action.as_str() {
-            "submit" => Action::Submit { incomplete },
-            "return_for_rework" => Action::ReturnForRework,
-            "forward_to_back_office" => Action::ForwardToBackOffice { incomplete },
-            "return_to_hromada" => Action::ReturnToHromada,
-            "mark_checked" => Action::MarkChecked,
-            "export" => Action::Export { batch: self.batch.clone().ok_or_else(|| need("batch"))? },
-            "record_decision" => {
-                Action::RecordDecision(decision(self.decision.as_ref().ok_or_else(|| need("decision"))?)?)
-            }
-            "start_assessment" => Action::StartAssessment,
-            "complete_assessment" => Action::CompleteAssessment,
-            "approve_plan" => Action::ApprovePlan,
-            "start_monitoring" => Action::StartMonitoring,
-            "resume_delivery" => Action::ResumeDelivery,
-            "close" => Action::Close,
-            "reopen" => Action::Reopen,
-            "resolve" => Action::Resolve { keep: self.keep.clone().ok_or_else(|| need("keep"))? },
-            other => return Err(ActionError::Malformed(format!("unknown action «{other}»"))),
+        let record = EventRecord {
+            action: self.action.clone(),
+            incomplete_reason: self.incomplete_reason.clone(),
+            batch: self.batch.clone(),
+            decision: self.decision.as_ref().map(|d| DecisionRecord {
+                granted: d.granted,
+                amount_kop: d.amount_kop,
+                from: d.from.clone(),
+                to: d.to.clone(),
+                reason: d.reason.clone(),
+            }),
+            keep: self.keep.clone(),
+            ..Default::default()
+        };
+        record.to_action().map_err(|e| match e {
+            WorkflowError::MalformedEvent(why) => ActionError::Malformed(format!("«{}»: {why}", self.action)),
+            other => ActionError::Malformed(other.to_string()),
         })
     }
-}
-
-fn decision(d: &DecisionBody) -> Result<Decision, ActionError> {
-    if !d.granted {
-        return Ok(Decision::Refused { reason: d.reason.clone() });
-    }
-    let date = |field: &str, s: &str| {
-        Date::parse_iso(s).map_err(|e| ActionError::Malformed(format!("decision.{field} «{s}»: {e}")))
-    };
-    Ok(Decision::Granted { amount_kop: d.amount_kop, from: date("from", &d.from)?, to: date("to", &d.to)? })
 }
 
 async fn act(
