@@ -4,13 +4,17 @@
 //! ≤ 200 B, saved case ≤ 6 KB.
 //!
 //! `cargo bench -p keis-crdt --bench case`
+//!
+//! Instruction counts of the hydrate alone (repeatable on a busy machine): run the bench
+//! binary as `KEIS_PROFILE_HYDRATE=N valgrind --tool=callgrind <binary>` for N = 0 and
+//! N = 200; the difference over 200 is one read.
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its measurements")]
 
 use std::hint::black_box;
 
 use automerge::{ActorId, AutoCommit};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use keis_crdt::{Case, CaseDoc, demo};
 
 const T0: i64 = 1_763_900_000_000;
@@ -71,5 +75,23 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+/// `KEIS_PROFILE_HYDRATE=N`: read the realistic case `N` times and nothing else, for
+/// instruction counts under `valgrind --tool=callgrind` (repeatable where timings are not).
+fn profile(n: usize) {
+    let saved = realistic().save();
+    let loaded = AutoCommit::load(&saved).expect("load");
+    for _ in 0..n {
+        black_box(keis_crdt::model::read_case(black_box(&loaded)).expect("read"));
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(n) = std::env::var("KEIS_PROFILE_HYDRATE").ok().and_then(|n| n.parse().ok()) {
+        profile(n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

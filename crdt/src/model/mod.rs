@@ -4,6 +4,7 @@ pub(crate) mod atomic;
 
 pub(crate) use atomic::atomic_record;
 mod person;
+mod raw;
 mod read;
 mod records;
 
