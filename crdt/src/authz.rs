@@ -48,6 +48,7 @@
 
 mod checks;
 mod content;
+mod edge;
 
 use crate::model::Case;
 use crate::workflow::{Position, WorkflowError};
@@ -158,4 +159,14 @@ fn record_uk(record: &str) -> &'static str {
 /// the [module documentation](self) for the rules.
 pub fn authorize(positions: &[Position], before: Option<&Case>, after: &Case) -> Result<(), Refusal> {
     checks::Check::new(positions, before, after)?.run()
+}
+
+/// Whether a trusted edge server, enrolled at the central server with `edge` positions
+/// (normally one, scoped to its hromada), may forward the change of the case from
+/// `before` to `after`: the changes of many of its devices, each already authorised by
+/// the edge. Scope and identity are checked as for a device; events stay append-only,
+/// accepted by the fold, and may name any position within the edge's scope; signatures
+/// are never rewritten. See `authz/edge.rs` for the rules.
+pub fn authorize_edge(edge: &[Position], before: Option<&Case>, after: &Case) -> Result<(), Refusal> {
+    edge::authorize(edge, before, after)
 }

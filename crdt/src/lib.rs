@@ -72,6 +72,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod digest;
 mod doc;
+pub mod lookup;
 pub mod model;
 pub mod schema;
 pub mod sync;
