@@ -34,6 +34,8 @@ pub enum AdminError {
     NoPositions,
     #[error("{given:?} is not a position: {why}")]
     BadPosition { given: String, why: String },
+    #[error("an edge server needs the hromada it serves (--hromada KATOTTG, like UA05020030000031457)")]
+    NoHromada,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -96,6 +98,35 @@ pub async fn approve(
     }
 }
 
+/// The position an edge server is approved with: an administrator (no workflow powers of
+/// its own) scoped to the hromada it serves; what it forwards is judged as an edge's.
+pub fn edge_position(device_id: &str, hromada: &str) -> Position {
+    Position::new(format!("edge-{device_id}"), Role::Administrator, Scope::hromada(hromada))
+}
+
+/// Approves a pending device as a trusted edge server of `hromada`: another
+/// `keis-sync-server` that forwards the changes of its own devices (see
+/// [`keis_crdt::authz::authorize_edge`]). Approved first, then marked: an interruption
+/// in between leaves an administrator position that can write nothing.
+#[instrument(skip_all, fields(device_id = %device_id, hromada = %hromada))]
+pub async fn approve_edge(
+    store: &dyn Store,
+    device_id: &str,
+    code: &str,
+    hromada: &str,
+    now: i64,
+) -> Result<Device, AdminError> {
+    let hromada = hromada.trim();
+    if hromada.is_empty() || !hromada.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AdminError::NoHromada);
+    }
+    approve(store, device_id, code, &[edge_position(device_id, hromada)], now).await?;
+    let device = store.set_device_edge(device_id, true).await?;
+    audit(store, device_id, now, "approve-edge", &format!("edge of hromada {hromada}")).await;
+    info!("edge server approved");
+    Ok(device)
+}
+
 /// Revokes a device. A running server ends its sessions at their next use.
 #[instrument(skip_all, fields(device_id = %device_id))]
 pub async fn revoke(store: &dyn Store, device_id: &str, now: i64) -> Result<Device, AdminError> {
@@ -135,8 +166,15 @@ pub enum AdminCommand {
         code: String,
         /// A position ID:ROLE:SCOPE, e.g. pos-sta-1:userSta:district:UA05020030000031457/north;
         /// repeat for several.
-        #[arg(long = "position", required = true, value_parser = position_arg)]
+        #[arg(long = "position", required_unless_present = "edge", conflicts_with = "edge", value_parser = position_arg)]
         positions: Vec<Position>,
+        /// Approve another keis-sync-server (`serve --upstream`) as a trusted edge of
+        /// `--hromada`, instead of a device with positions.
+        #[arg(long, requires = "hromada")]
+        edge: bool,
+        /// The KATOTTG code of the hromada an edge serves.
+        #[arg(long, requires = "edge")]
+        hromada: Option<String>,
     },
     /// Revoke a device: it may no longer connect.
     Revoke { device_id: String },
@@ -160,8 +198,11 @@ pub async fn run(store: &dyn Store, command: AdminCommand, now: i64, out: &mut d
                 write_device(out, d)?;
             }
         }
-        AdminCommand::Approve { device_id, code, positions } => {
-            let d = approve(store, &device_id, &code, &positions, now).await?;
+        AdminCommand::Approve { device_id, code, positions, edge, hromada } => {
+            let d = match hromada.filter(|_| edge) {
+                Some(h) => approve_edge(store, &device_id, &code, &h, now).await?,
+                None => approve(store, &device_id, &code, &positions, now).await?,
+            };
             writeln!(out, "approved:")?;
             write_device(out, &d)?;
         }
@@ -188,7 +229,8 @@ fn write_device(out: &mut dyn Write, d: &Device) -> std::io::Result<()> {
         DeviceStatus::Revoked => format!("revoked {}", d.revoked_at.map_or_else(String::new, utc)),
     };
     let name: String = d.display_name.chars().filter(|c| !c.is_control()).collect();
-    writeln!(out, "{}  {:<8}  {when}  key {fingerprint}  {name:?}", d.device_id, d.status.code())?;
+    let edge = if d.edge { "  edge" } else { "" };
+    writeln!(out, "{}  {:<8}  {when}  key {fingerprint}  {name:?}{edge}", d.device_id, d.status.code())?;
     for p in &d.positions {
         writeln!(out, "    {}:{}:{}", p.id, p.role.code(), p.scope.code())?;
     }
@@ -232,6 +274,30 @@ mod tests {
         for bad in ["", "pos", "pos:userSta", ":userSta:all", "pos:chief:all", "pos:userSta:everywhere"] {
             assert!(matches!(parse_position(bad), Err(AdminError::BadPosition { .. })), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_edge_is_approved_with_a_hromada_instead_of_positions() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(subcommand)]
+            command: AdminCommand,
+        }
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["admin", "approve", "dev-1", "--code", "1234-5678"].iter().chain(args))
+        };
+        let edge = parse(&["--edge", "--hromada", "UA1"]).expect("an edge");
+        assert!(matches!(
+            edge.command,
+            AdminCommand::Approve { edge: true, hromada: Some(h), positions, .. } if h == "UA1" && positions.is_empty()
+        ));
+        assert!(parse(&["--position", "p:userSta:all"]).is_ok(), "a device");
+        assert!(parse(&[]).is_err(), "neither positions nor --edge");
+        assert!(parse(&["--edge"]).is_err(), "an edge without its hromada");
+        assert!(parse(&["--edge", "--hromada", "UA1", "--position", "p:userSta:all"]).is_err(), "both");
+        assert_eq!(edge_position("dev-1", "UA1").scope, Scope::hromada("UA1"));
+        assert_eq!(edge_position("dev-1", "UA1").role, Role::Administrator);
     }
 
     #[test]

@@ -23,8 +23,20 @@ use crate::store::StoreConfig;
 pub const ENV_PREFIX: &str = "KEIS_";
 
 /// Every key, as in the TOML file (the environment variable is `KEIS_` + upper case).
-pub const KEYS: &[&str] =
-    &["listen", "data", "demo", "log", "page_size", "max_blob_bytes", "challenge_ttl_secs", "session_ttl_secs"];
+pub const KEYS: &[&str] = &[
+    "listen",
+    "data",
+    "demo",
+    "log",
+    "page_size",
+    "max_blob_bytes",
+    "challenge_ttl_secs",
+    "session_ttl_secs",
+    "queue_office",
+    "queue_time_zone",
+    "queue_tick_ms",
+    "upstream",
+];
 
 /// Why the configuration cannot be used; each says where and what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +77,16 @@ pub struct Config {
     pub challenge_ttl_secs: u64,
     /// How long a session is valid, in seconds (`session_ttl_secs`).
     pub session_ttl_secs: u64,
+    /// The queue's office file (`queue_office`); `None` (an empty value): the embedded
+    /// demo office.
+    pub queue_office: Option<PathBuf>,
+    /// The office's IANA time zone (`queue_time_zone`), checked when the queue starts.
+    pub queue_time_zone: String,
+    /// How often the queue's clock runs (no-shows, closing time), in ms (`queue_tick_ms`).
+    pub queue_tick_ms: u64,
+    /// The central server this edge syncs with, `http://host:port` (`upstream`); `None`
+    /// (an empty value): this server is not an edge (see [`crate::sync::upstream`]).
+    pub upstream: Option<String>,
 }
 
 impl Default for Config {
@@ -79,6 +101,10 @@ impl Default for Config {
             max_blob_bytes: StoreConfig::default().max_blob_size,
             challenge_ttl_secs: u64::try_from(auth.challenge_ttl_ms / 1000).unwrap_or(60),
             session_ttl_secs: u64::try_from(auth.session_ttl_ms / 1000).unwrap_or(43_200),
+            queue_office: None,
+            queue_time_zone: "Europe/Kyiv".into(),
+            queue_tick_ms: 1000,
+            upstream: None,
         }
     }
 }
@@ -98,6 +124,7 @@ const LIMITS: &[(&str, u64, u64, &str)] = &[
     ("max_blob_bytes", 1, 1 << 40, "a whole number of bytes from 1 to 2^40"),
     ("challenge_ttl_secs", 1, 3_600, "a whole number of seconds from 1 to 3600"),
     ("session_ttl_secs", 60, 30 * 86_400, "a whole number of seconds from 60 to 2592000 (30 days)"),
+    ("queue_tick_ms", 50, 60_000, "a whole number of milliseconds from 50 to 60000"),
 ];
 
 fn limits(key: &str) -> (u64, u64, &'static str) {
@@ -182,7 +209,24 @@ impl Config {
                 let expected = "a tracing filter such as \"info\" or \"keis_sync_server=debug\"";
                 self.log = text(&raw).filter(|s| !s.trim().is_empty()).ok_or_else(|| bad(expected))?.to_owned();
             }
-            "demo" | "page_size" | "max_blob_bytes" | "challenge_ttl_secs" | "session_ttl_secs" => {
+            "upstream" => {
+                let expected = "the central server's URL, such as \"http://central.example:8080\" (empty: none)";
+                let s = text(&raw).map(str::trim).ok_or_else(|| bad(expected))?;
+                if !s.is_empty() && !s.starts_with("http://") {
+                    return Err(bad(expected));
+                }
+                self.upstream = (!s.is_empty()).then(|| s.to_owned());
+            }
+            "queue_office" => {
+                let s = text(&raw).ok_or_else(|| bad("a file path (text; empty for the demo office)"))?;
+                self.queue_office = (!s.trim().is_empty()).then(|| PathBuf::from(s));
+            }
+            "queue_time_zone" => {
+                let expected = "an IANA time zone name such as \"Europe/Kyiv\"";
+                self.queue_time_zone =
+                    text(&raw).map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| bad(expected))?.to_owned();
+            }
+            "demo" | "page_size" | "max_blob_bytes" | "challenge_ttl_secs" | "session_ttl_secs" | "queue_tick_ms" => {
                 let (least, most, expected) = limits(key);
                 let n = number(&raw).filter(|n| (least..=most).contains(n)).ok_or_else(|| bad(expected))?;
                 let conv = |_| bad(expected);
@@ -191,6 +235,7 @@ impl Config {
                     "page_size" => self.page_size = usize::try_from(n).map_err(conv)?,
                     "max_blob_bytes" => self.max_blob_bytes = n,
                     "challenge_ttl_secs" => self.challenge_ttl_secs = n,
+                    "queue_tick_ms" => self.queue_tick_ms = n,
                     _ => self.session_ttl_secs = n,
                 }
             }
@@ -223,7 +268,9 @@ mod tests {
         for key in KEYS {
             let value = if *key == "listen" {
                 "\"0.0.0.0:1\""
-            } else if ["data", "log"].contains(key) {
+            } else if *key == "upstream" {
+                "\"http://central.example:8080\""
+            } else if ["data", "log", "queue_office", "queue_time_zone"].contains(key) {
                 "\"x\""
             } else {
                 "60"

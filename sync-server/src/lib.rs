@@ -14,7 +14,9 @@ pub mod config;
 pub mod journal;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod queue;
+pub mod queue_api;
 pub mod store;
 pub mod sync;
 
@@ -39,11 +41,13 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Changed documents per `Changed` sync frame.
     pub page_size: usize,
+    /// The electronic queue ([`queue_api`]); `None`: its routes answer 503.
+    pub queue: Option<Arc<queue_api::QueueService>>,
 }
 
 impl Default for AppState {
     fn default() -> Self {
-        Self { journal: Arc::default(), metrics: Arc::default(), page_size: sync::PAGE_SIZE }
+        Self { journal: Arc::default(), metrics: Arc::default(), page_size: sync::PAGE_SIZE, queue: None }
     }
 }
 
@@ -72,6 +76,30 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/blobs/{sha256}"),
     ("GET", "/api/v1/blobs/{sha256}"),
     ("POST", "/api/v1/blobs/{sha256}/finish"),
+    ("GET", "/api/v1/queue/{office}"),
+    ("POST", "/api/v1/queue/{office}/tickets"),
+    ("GET", "/api/v1/queue/{office}/hall"),
+    ("GET", "/api/v1/queue/{office}/desks/{desk}"),
+    ("GET", "/api/v1/queue/{office}/live"),
+    ("GET", "/api/v1/queue/{office}/slots"),
+    ("POST", "/api/v1/queue/{office}/bookings"),
+    ("POST", "/api/v1/queue/{office}/bookings/{id}/cancel"),
+    ("POST", "/api/v1/queue/{office}/bookings/{id}/check-in"),
+    ("POST", "/api/v1/queue/{office}/desks/{desk}/sign-in"),
+    ("POST", "/api/v1/queue/{office}/desks/{desk}/sign-out"),
+    ("POST", "/api/v1/queue/{office}/desks/{desk}/call-next"),
+    ("GET", "/api/v1/queue/{office}/desks/{desk}/console"),
+    ("POST", "/api/v1/queue/{office}/tickets/{id}/{action}"),
+    ("GET", "/api/v1/queue/{office}/stats"),
+    ("GET", "/api/v1/queue/{office}/stats.csv"),
+    ("POST", "/api/v1/queue/{office}/close"),
+    ("GET", "/api/v1/status"),
+    ("GET", "/queue/{office}/kiosk"),
+    ("GET", "/queue/{office}/hall"),
+    ("GET", "/queue/{office}/desk/{desk}"),
+    ("GET", "/queue/{office}/book"),
+    ("GET", "/status"),
+    ("GET", "/assets/web/{file}"),
 ];
 
 /// What `/healthz` answers.
@@ -104,16 +132,29 @@ async fn healthz() -> Json<Health> {
 /// the sync writers) and the uploads of [`blobs`] (over the store of `auth`), every request
 /// counted in the state's [`Metrics`].
 pub fn app(state: AppState, auth: Arc<auth::Auth>) -> Router {
+    let hub = Arc::new(sync::Hub::new(auth, state.metrics.clone(), state.page_size));
+    app_on(state, hub)
+}
+
+/// [`app`] over an existing sync [`sync::Hub`]: an edge server's uplink
+/// ([`sync::upstream`]) writes through the same hub as its devices' connections.
+pub fn app_on(state: AppState, hub: Arc<sync::Hub>) -> Router {
+    let auth = hub.auth.clone();
     let metrics = state.metrics.clone();
-    let hub = Arc::new(sync::Hub::new(auth.clone(), metrics.clone(), state.page_size));
     let sync = sync::ws::routes_on(hub.clone());
     let blobs = blobs::routes(auth.clone(), metrics.clone());
+    let clock: Arc<dyn queue_api::Clock> =
+        state.queue.as_ref().map_or_else(|| Arc::new(queue_api::SystemClock) as _, |q| q.clock());
+    let lookup = Arc::new(queue_api::Lookup::new(auth.store().clone(), clock));
+    let queue = queue_api::routes(state.queue.clone(), auth.clone(), lookup);
     router(state)
         .merge(auth::routes(auth.clone()))
         .merge(sync)
         .merge(cases::routes(hub))
         .merge(journal::routes(auth))
         .merge(blobs)
+        .merge(queue)
+        .merge(pages::routes())
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
 }
 
@@ -124,7 +165,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "keis-sync-server listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[cfg(test)]

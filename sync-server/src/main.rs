@@ -9,6 +9,7 @@ use keis_sync_server::admin::{self, AdminCommand};
 use keis_sync_server::auth::{Auth, Clock, SystemClock};
 use keis_sync_server::config::{Config, Overrides};
 use keis_sync_server::store::SqliteStore;
+use keis_sync_server::sync::upstream::UpstreamConfig;
 use keis_sync_server::{AppState, journal};
 
 #[derive(Parser)]
@@ -36,6 +37,10 @@ enum Command {
         /// Load this many fictional demo cases [default: 0; env: KEIS_DEMO].
         #[arg(long)]
         demo: Option<u32>,
+        /// Be an edge: sync with this central server, http://host:port
+        /// [default: none; env: KEIS_UPSTREAM].
+        #[arg(long)]
+        upstream: Option<String>,
     },
     /// Administer devices: list, approve, revoke (works on the data directory directly).
     Admin {
@@ -50,9 +55,10 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Serve { config, listen, data, demo } => {
+        Command::Serve { config, listen, data, demo, upstream } => {
             let mut c = Config::load(config.as_deref(), |k| std::env::var(k).ok())?;
             c.apply(&Overrides { listen, data, demo });
+            c.upstream = upstream.or(c.upstream);
             init_tracing(&c.log);
             let store = Arc::new(SqliteStore::open_with(&c.data, c.store_config()).await?);
             let auth = Arc::new(Auth::new(
@@ -62,13 +68,36 @@ async fn main() -> anyhow::Result<()> {
                 Arc::new(ring::rand::SystemRandom::new()),
             ));
             let demo_rows = journal::demo::store_demo(&*store, c.demo, SystemClock.now_ms()).await?;
-            let state = AppState { journal: demo_rows.into(), page_size: c.page_size, ..AppState::default() };
+            let queue = keis_sync_server::queue_api::open_queue(
+                &c.data,
+                c.queue_office.as_deref(),
+                &c.queue_time_zone,
+                Arc::new(keis_sync_server::queue_api::SystemClock),
+                Some(std::time::Duration::from_millis(c.queue_tick_ms)),
+            )
+            .await?;
+            let state = AppState {
+                journal: demo_rows.into(),
+                page_size: c.page_size,
+                queue: Some(queue.clone()),
+                ..AppState::default()
+            };
             let listener = tokio::net::TcpListener::bind(c.listen).await?;
             tracing::info!(data = %c.data.display(), "data directory open");
-            keis_sync_server::serve(keis_sync_server::app(state, auth), listener, async {
+            let hub = Arc::new(keis_sync_server::sync::Hub::new(auth, state.metrics.clone(), state.page_size));
+            let uplink = c.upstream.clone().map(|url| {
+                tracing::info!(central = %url, "edge: syncing with the central server");
+                keis_sync_server::sync::upstream::spawn(hub.clone(), UpstreamConfig::new(url, &c.data))
+            });
+            keis_sync_server::serve(keis_sync_server::app_on(state, hub), listener, async move {
                 let _ = tokio::signal::ctrl_c().await;
+                // Live streams end, so the graceful shutdown does not wait for them.
+                queue.stop();
             })
             .await?;
+            if let Some(u) = uplink {
+                u.stop().await;
+            }
             store.close().await?;
         }
         Command::Admin { data, command } => {

@@ -338,6 +338,8 @@ fn build() -> Value {
     extend(&mut paths, blob_operations());
     extend(&mut paths, case_paths);
     extend(&mut schemas, case_schemas);
+    extend(&mut paths, crate::queue_api::openapi::all_paths());
+    extend(&mut schemas, crate::queue_api::openapi::schemas());
     json!({
         "openapi": "3.1.0",
         "info": {

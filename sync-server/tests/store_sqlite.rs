@@ -210,14 +210,14 @@ async fn reopening_the_directory_keeps_everything_and_migrates_nothing() {
         add_member(&mut doc, AT + 5, "child");
         let seq = store.append_changes(&id, &hromada, &doc.save_incremental()).await.expect("append");
         store.put_sync_state("peer-1", &id, b"state").await.expect("sync state");
-        assert_eq!(store.schema_versions().await.expect("versions"), [1, 2]);
+        assert_eq!(store.schema_versions().await.expect("versions"), [1, 2, 3]);
         store.close().await.expect("close");
         let err = store.load(&id).await.expect_err("closed");
         assert!(matches!(err, StoreError::Closed), "{err}");
         seq
     };
     let store = SqliteStore::open(dir.path()).await.expect("reopen");
-    assert_eq!(store.schema_versions().await.expect("versions"), [1, 2], "applied once");
+    assert_eq!(store.schema_versions().await.expect("versions"), [1, 2, 3], "applied once");
     let stored = store.load(&id).await.expect("load").expect("stored");
     let back = CaseDoc::load(&stored.concatenated(), actor("server")).expect("load case");
     assert_eq!(back.case(), doc.case());

@@ -129,6 +129,9 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the positions of an approved device.
     async fn set_device_positions(&self, device_id: &str, positions: &[Position]) -> Result<Device, StoreError>;
 
+    /// Marks an approved device as a trusted edge server, or not ([`Device::edge`]).
+    async fn set_device_edge(&self, device_id: &str, edge: bool) -> Result<Device, StoreError>;
+
     /// Revokes a device (any status). Its positions are kept for the record.
     async fn revoke_device(&self, device_id: &str, at: i64) -> Result<Device, StoreError>;
 

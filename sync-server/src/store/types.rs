@@ -131,6 +131,9 @@ pub struct Device {
     pub revoked_at: Option<i64>,
     /// Ordered by position id.
     pub positions: Vec<Position>,
+    /// A trusted edge server (approved with `--edge`): what it forwards is judged with
+    /// `keis_crdt::authz::authorize_edge` within the scope of its positions.
+    pub edge: bool,
 }
 
 /// One line of the audit log, as appended.

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 use keis_crdt::Position;
-use keis_crdt::authz::{Refusal, authorize};
+use keis_crdt::authz::{Refusal, authorize, authorize_edge};
+use keis_crdt::model::Case;
 use keis_crdt::sync::{ChangedPage, HostError, Receipt, ServerHost, codes, head_bytes};
 use tokio::runtime::Handle;
 
@@ -51,6 +52,8 @@ pub(crate) struct StoreHost {
     peers: Lru<Peer>,
     /// Documents whose content this connection sent (audited once each).
     read: HashSet<String>,
+    /// Whether the device is a trusted edge server (read from the store once).
+    edge: Option<bool>,
 }
 
 fn host_err(e: impl Into<SyncError>) -> HostError {
@@ -73,7 +76,27 @@ impl StoreHost {
             docs: Lru::new(DOC_CACHE),
             peers: Lru::new(PEER_CACHE),
             read: HashSet::new(),
+            edge: None,
         }
+    }
+
+    /// Authorises a change: as a trusted edge server's forwarded changes if the device is
+    /// one ([`authorize_edge`]), else as the device's own ([`authorize`]).
+    fn judge(&mut self, before: Option<&Case>, after: &Case) -> Result<Result<(), Refusal>, HostError> {
+        let edge = match self.edge {
+            Some(e) => e,
+            None => {
+                let d = self.rt.block_on(self.hub.store.device(&self.device)).map_err(host_err)?;
+                let e = d.is_some_and(|d| d.edge);
+                self.edge = Some(e);
+                e
+            }
+        };
+        Ok(if edge {
+            authorize_edge(&self.positions, before, after)
+        } else {
+            authorize(&self.positions, before, after)
+        })
     }
 
     /// The stored document, loaded if not cached or if this process changed it since.
@@ -210,7 +233,7 @@ impl StoreHost {
             let refusal = Refusal::OutOfScope { hromada: after.hromada.clone(), district: after.district.clone() };
             return self.refuse(doc, saved, &refusal, pos.as_ref());
         }
-        if let Err(refusal) = authorize(&self.positions, before.as_ref(), &after) {
+        if let Err(refusal) = self.judge(before.as_ref(), &after)? {
             return self.refuse(doc, saved, &refusal, pos.as_ref());
         }
         let bytes = if old_heads.is_empty() { fork.save() } else { fork.save_after(&old_heads) };

@@ -13,6 +13,8 @@
 //! - `write`: storing an authorised change (append, notices, journal row, audit), shared
 //!   by the sync host and the workflow actions over HTTP ([`crate::cases`]), and the
 //!   actor of server-side actions.
+//! - [`upstream`]: server tiers, the uplink of an edge server (`serve --upstream URL`)
+//!   that syncs its documents with a central server as a peer with its own identity.
 //!
 //! # Blocking
 //!
@@ -58,6 +60,7 @@
 pub(crate) mod check;
 mod host;
 mod peer;
+pub mod upstream;
 mod write;
 pub mod ws;
 
@@ -98,7 +101,7 @@ pub enum SyncError {
 /// What every connection of one server shares: the store, the auth service (for the
 /// clock and the extractor), the latest change sequence and which documents changed
 /// in this process (so a connection's cached copy is never used stale).
-pub(crate) struct Hub {
+pub struct Hub {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) auth: Arc<Auth>,
     /// Frames, changes, clients and append latency (no ids as labels).
@@ -136,7 +139,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub(crate) fn new(auth: Arc<Auth>, metrics: Arc<Metrics>, page_size: usize) -> Self {
+    /// The hub of one server: `page_size` changed documents per `Changed` frame.
+    pub fn new(auth: Arc<Auth>, metrics: Arc<Metrics>, page_size: usize) -> Self {
         Self {
             store: auth.store().clone(),
             auth,

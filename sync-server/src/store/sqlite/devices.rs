@@ -31,6 +31,7 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<(Device, String, Option<Vec<u8>>)
         approved_at: r.get(6)?,
         revoked_at: r.get(7)?,
         positions: Vec::new(),
+        edge: r.get::<_, i64>(8)? != 0,
     };
     Ok((device, r.get(3)?, r.get(4)?))
 }
@@ -53,7 +54,7 @@ fn finish_device(
 }
 
 const DEVICE_COLUMNS: &str =
-    "device_id, public_key, display_name, status, approval_code_hash, created_at, approved_at, revoked_at";
+    "device_id, public_key, display_name, status, approval_code_hash, created_at, approved_at, revoked_at, edge";
 
 pub(crate) fn get(conn: &Connection, device_id: &str) -> Result<Option<Device>, StoreError> {
     let row = conn
@@ -133,6 +134,16 @@ pub(crate) fn set_positions(conn: &Connection, device_id: &str, list: &[Position
         return Err(StoreError::DeviceStatus { device_id: d.device_id, status: d.status.code(), wanted: "approved" });
     }
     replace_positions(conn, device_id, list)?;
+    require(conn, device_id)
+}
+
+/// Marks an approved device as a trusted edge server (or not).
+pub(crate) fn set_edge(conn: &Connection, device_id: &str, edge: bool) -> Result<Device, StoreError> {
+    let d = require(conn, device_id)?;
+    if d.status != DeviceStatus::Approved {
+        return Err(StoreError::DeviceStatus { device_id: d.device_id, status: d.status.code(), wanted: "approved" });
+    }
+    conn.execute("UPDATE devices SET edge = ?2 WHERE device_id = ?1", params![device_id, i64::from(edge)])?;
     require(conn, device_id)
 }
 

@@ -13,6 +13,7 @@ use crate::store::StoreError;
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../../migrations/0001_init.sql")),
     (2, "journal", include_str!("../../../migrations/0002_journal.sql")),
+    (3, "edge", include_str!("../../../migrations/0003_edge.sql")),
 ];
 
 /// The schema version this server writes.

@@ -238,6 +238,12 @@ impl Store for SqliteStore {
         self.workers.write(move |c| devices::set_positions(c, &d, &p)).await
     }
 
+    #[instrument(skip_all, fields(device_id = %device_id, edge))]
+    async fn set_device_edge(&self, device_id: &str, edge: bool) -> Result<Device, StoreError> {
+        let d = device_id.to_owned();
+        self.workers.write(move |c| devices::set_edge(c, &d, edge)).await
+    }
+
     #[instrument(skip_all, fields(device_id = %device_id))]
     async fn revoke_device(&self, device_id: &str, at: i64) -> Result<Device, StoreError> {
         let d = device_id.to_owned();
