@@ -4,3 +4,5 @@
 
 pub mod case_list;
 pub mod store;
+pub mod sync;
+pub mod views;

@@ -38,6 +38,7 @@ mod db;
 mod error;
 mod host;
 mod keys;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

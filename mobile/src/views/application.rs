@@ -1,0 +1,181 @@
+//! Turning the wizard's output into a case document, signed by the applicant and
+//! submitted to the hromada. Pure: time, actor and ids come in as arguments.
+
+use automerge::ActorId;
+use keis_crdt::{
+    Action, Attachment, CaseDoc, CaseError, CaseKind, Catalogue, ChipRead, NewCase, Position, RecordMap,
+    RequestedService, Signature,
+};
+use sha2::{Digest, Sha256};
+
+use crate::views::wizard::{NewApplication, Stroke};
+
+/// Where and under which numbers the new case is opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening<'a> {
+    pub id: &'a str,
+    pub number: &'a str,
+    pub hromada: &'a str,
+    pub district: Option<&'a str>,
+    pub at: i64,
+}
+
+/// The SHA-256 of the strokes, standing in for the signature image until the device
+/// crate renders it (the image is stored as a blob under this hash).
+pub fn strokes_sha256(strokes: &[Stroke]) -> String {
+    let mut h = Sha256::new();
+    for s in strokes {
+        h.update(b"S");
+        for (x, y) in s {
+            h.update(x.to_le_bytes());
+            h.update(y.to_le_bytes());
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Creates the case as `by`, fills it from `app`, records the applicant's signature over
+/// the content and submits it to the hromada. A package with missing documents is
+/// submitted marked incomplete, naming what is missing. On a refused submission the case
+/// is still returned with the error, so nothing typed is lost.
+/// Fails (boxed: the error is large) only when the document cannot be written.
+pub fn create_case(
+    actor: ActorId,
+    app: &NewApplication,
+    opening: &Opening<'_>,
+    by: &Position,
+    catalogue: &Catalogue,
+) -> Result<(CaseDoc, Option<CaseError>), Box<CaseError>> {
+    let new = NewCase {
+        id: opening.id,
+        number: opening.number,
+        kind: CaseKind::Application,
+        hromada: opening.hromada,
+        district: opening.district,
+        created_by: by,
+        at: opening.at,
+    };
+    let mut doc = CaseDoc::create(actor, new)?;
+    let at = opening.at;
+    doc.edit(at + 1, |case, ids| {
+        case.applicant = app.applicant.clone();
+        case.household = app.household.clone();
+        for code in &app.services {
+            case.services.add(RequestedService { id: ids.next_id(), code: code.clone() });
+        }
+        for scan in app.scans.iter() {
+            let Some(kind) = &scan.document else { continue };
+            case.attachments.add(Attachment {
+                id: ids.next_id(),
+                sha256: scan.sha256.clone(),
+                kind: kind.clone(),
+                member: None,
+                pages: 1,
+                mime: scan.mime.clone(),
+                size: scan.size,
+                captured_by: by.id.clone(),
+                captured_at: at,
+            });
+        }
+        if let Some(chip) = &app.chip {
+            case.chip_reads.add(ChipRead {
+                id: ids.next_id(),
+                person: chip.person.clone(),
+                access: "can".into(),
+                verdict: if chip.verified { "valid" } else { "not_verified" }.into(),
+                verdict_detail: chip.verdict.clone(),
+                read_by: by.id.clone(),
+                read_at: at,
+                ..Default::default()
+            });
+        }
+    })?;
+    let digest = doc.content_digest().to_hex();
+    let name = doc.case().applicant.full_name();
+    let image = strokes_sha256(&app.signature);
+    doc.edit(at + 2, |case, ids| {
+        case.signatures.add(Signature {
+            id: ids.next_id(),
+            signer: "applicant".into(),
+            signer_name: name,
+            witnessed_by: by.id.clone(),
+            image_sha256: image,
+            content_digest: digest,
+            signed_at: at + 2,
+            ..Default::default()
+        });
+    })?;
+    let missing: Vec<String> = catalogue.package(doc.case()).missing.into_iter().map(|m| m.document).collect();
+    let incomplete = (!missing.is_empty()).then(|| format!("бракує / missing: {}", missing.join(", ")));
+    let refused = doc.act(by, Action::Submit { incomplete }, "", at + 3, catalogue).err();
+    Ok((doc, refused))
+}
+
+#[cfg(test)]
+mod tests {
+    use keis_crdt::validate::Date;
+    use keis_crdt::{AppStatus, Role, Status, demo};
+
+    use super::*;
+    use crate::views::wizard::{ChipData, Field, Scan, Wizard};
+
+    #[test]
+    fn typed_data_without_a_card_is_enough_to_submit() {
+        let c = Catalogue::embedded().expect("catalogue");
+        let mut w = Wizard::new();
+        w.toggle_service("housing_subsidy");
+        let born = Date::new(1975, 6, 1).expect("date");
+        for (f, v) in [
+            (Field::Surname, "Вигадана".to_owned()),
+            (Field::GivenName, "Леся".to_owned()),
+            (Field::BirthDate, born.to_string()),
+            (Field::Sex, "F".to_owned()),
+            (Field::Rnokpp, demo::rnokpp(born, 42)),
+            (Field::DocumentNumber, "000123456".to_owned()),
+            (Field::DocumentIssued, "2020-01-15".to_owned()),
+            (Field::Katottg, "UA99000000000000025".to_owned()),
+            (Field::AddressLine, "с. Вигадане, 1".to_owned()),
+        ] {
+            w.set(f, &v);
+        }
+        w.sign(vec![vec![(0.0, 0.0), (5.0, 9.0)]]);
+        let app = w.output().expect("output");
+        let opening =
+            Opening { id: "c2", number: "2026-2", hromada: demo::HROMADA, district: Some(demo::DISTRICT), at: 5 };
+        let by = demo::position(Role::Starosta);
+        let (doc, refused) = create_case(ActorId::from(b"d".as_slice()), &app, &opening, &by, &c).expect("create");
+        assert!(refused.is_none(), "{refused:?}");
+        assert_eq!(doc.derive().state.status(), Some(Status::Application(AppStatus::SentToHromada)));
+        assert!(!c.package(doc.case()).is_complete(), "no scans: submitted marked incomplete");
+    }
+
+    #[test]
+    fn a_wizard_from_the_chip_becomes_a_submitted_case() {
+        let c = Catalogue::embedded().expect("catalogue");
+        let mut w = Wizard::new();
+        w.toggle_service("birth_assistance");
+        let person = demo::person(7, Date::new(1990, 4, 2).expect("date"));
+        w.fill_from_chip(ChipData { person, photo: None, verified: true, verdict: "ok".into() });
+        w.set(Field::AddressLine, "вул. Вигадана, 3");
+        let first = w.checklist(&c)[0].document.clone();
+        w.add_scan(Scan {
+            id: "s".into(),
+            sha256: "ab".repeat(32),
+            mime: "image/jpeg".into(),
+            size: 10,
+            thumbnail: String::new(),
+            document: Some(first),
+        });
+        w.sign(vec![vec![(0.0, 0.0), (10.0, 10.0)]]);
+        let app = w.output().expect("output");
+        let opening =
+            Opening { id: "c1", number: "2026-1", hromada: demo::HROMADA, district: Some(demo::DISTRICT), at: 5 };
+        let by = demo::position(Role::Starosta);
+        let (doc, refused) = create_case(ActorId::from(b"d".as_slice()), &app, &opening, &by, &c).expect("create");
+        assert!(refused.is_none(), "{refused:?}");
+        assert_eq!(doc.derive().state.status(), Some(Status::Application(AppStatus::SentToHromada)));
+        assert_eq!(doc.case().attachments.len(), 1);
+        assert_eq!(doc.case().chip_reads.len(), 1);
+        assert_ne!(strokes_sha256(&app.signature), strokes_sha256(&[]));
+    }
+}
