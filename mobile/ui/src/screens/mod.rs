@@ -1,0 +1,10 @@
+//! The screens, in the order a user meets them.
+
+pub mod actions;
+pub mod detail;
+pub mod inbox;
+pub mod journal;
+pub mod shell;
+pub mod sync_bar;
+pub mod unlock;
+pub mod wizard;

@@ -1,0 +1,132 @@
+//! What the screens need from the rest of the app, as object-safe traits put into the
+//! context, so a launcher passes real services and a test passes fakes. Synchronous on
+//! purpose: every call is local (the encrypted store, the card reader, the camera); the
+//! network is behind [`SyncService`], which runs in the background and is only polled.
+
+use std::rc::Rc;
+
+use keis_crdt::{Action, Catalogue, Position};
+use keis_mobile::case_list::Lang;
+use keis_mobile::views::journal::JournalRow;
+use keis_mobile::views::text::pick;
+use keis_mobile::views::wizard::{ChipData, NewApplication, Scan};
+
+use keis_mobile::views::detail::CaseDetail;
+
+/// Why the PIN did not unlock the store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnlockError {
+    #[error(
+        "Неправильний PIN-код. Залишилось спроб до стирання даних: {remaining} / Wrong PIN. Attempts left before the local data is wiped: {remaining}"
+    )]
+    WrongPin { remaining: u32 },
+    #[error(
+        "Забагато неправильних спроб. Спробуйте знову через {retry_after_s} с / Too many wrong PINs. Try again in {retry_after_s} s"
+    )]
+    TooManyAttempts { retry_after_s: i64 },
+    #[error(
+        "Дані на цьому пристрої стерто. Зареєструйте пристрій знову й синхронізуйтеся / The data on this device was wiped. Enrol the device again and sync"
+    )]
+    Wiped,
+    /// Any other failure, already worded as "uk / en".
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A failure of a service call, worded as "uk / en" for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ServiceError(pub String);
+
+impl ServiceError {
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> &str {
+        pick(&self.0, lang)
+    }
+}
+
+/// The user's session: the PIN unlocks the store and tells which positions the user holds.
+pub trait Session {
+    /// Unlocks with `pin`; the positions (посади) the user may act as.
+    fn unlock(&self, pin: &str) -> Result<Vec<Position>, UnlockError>;
+    /// Locks the store again (on "lock" or idle).
+    fn lock(&self);
+}
+
+/// The local cases.
+pub trait CaseService {
+    /// Every case on the device, as journal rows in `lang`.
+    fn rows(&self, lang: Lang) -> Vec<JournalRow>;
+    /// One case in detail.
+    fn detail(&self, case_id: &str, lang: Lang) -> Result<CaseDetail, ServiceError>;
+    /// Creates a case from the wizard's output and submits it to the hromada as `by`;
+    /// returns the new case's id.
+    fn create_application(&self, app: &NewApplication, by: &Position) -> Result<String, ServiceError>;
+    /// The print-ready application (see [`crate::print::application_html`]).
+    fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError>;
+    /// Takes a workflow action on a case as `by`.
+    fn act(&self, case_id: &str, by: &Position, action: Action, comment: &str) -> Result<(), ServiceError>;
+}
+
+/// The state of synchronisation, polled by the shell.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncStatus {
+    /// When the last sync finished, in ms since 1970 (UTC); `None` if never.
+    pub last_sync_ms: Option<i64>,
+    /// Changes made here and not yet sent.
+    pub pending_changes: u32,
+    /// Their size in bytes (documents and scans).
+    pub pending_bytes: u64,
+    /// While syncing: how far, 0.0 to 1.0.
+    pub progress: Option<f32>,
+    /// No connection to the server.
+    pub offline: bool,
+}
+
+/// Background synchronisation with the server.
+pub trait SyncService {
+    fn status(&self) -> SyncStatus;
+    /// Asks for a sync now (returns at once; progress shows in [`SyncService::status`]).
+    fn sync_now(&self) -> Result<(), ServiceError>;
+}
+
+/// How the chip is opened: the 6-digit CAN printed on the card, or the MRZ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChipAccess {
+    Can(String),
+    Mrz(String),
+}
+
+/// The ID card reader (NFC or PC/SC).
+pub trait ChipService {
+    /// Reads the card: person data, photo, verification verdict.
+    fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError>;
+}
+
+/// The camera (or a file picker where there is none).
+pub trait CameraService {
+    /// Captures one page; the scan is already stored and hashed.
+    fn capture(&self) -> Result<Scan, ServiceError>;
+}
+
+/// Everything the screens use, put into the context by [`crate::App`].
+#[derive(Clone)]
+pub struct Services {
+    pub session: Rc<dyn Session>,
+    pub cases: Rc<dyn CaseService>,
+    pub sync: Rc<dyn SyncService>,
+    pub chip: Rc<dyn ChipService>,
+    pub camera: Rc<dyn CameraService>,
+    pub catalogue: Rc<Catalogue>,
+}
+
+impl PartialEq for Services {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+            && Rc::ptr_eq(&self.cases, &other.cases)
+            && Rc::ptr_eq(&self.sync, &other.sync)
+            && Rc::ptr_eq(&self.chip, &other.chip)
+            && Rc::ptr_eq(&self.camera, &other.camera)
+            && Rc::ptr_eq(&self.catalogue, &other.catalogue)
+    }
+}

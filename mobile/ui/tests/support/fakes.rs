@@ -1,0 +1,212 @@
+//! Fake services: a PIN check with an attempt counter, cases in memory (the demo cases),
+//! a sync status the test sets, a card reader and a camera that return fictional data.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use automerge::ActorId;
+use keis_crdt::validate::Date;
+use keis_crdt::{Action, CaseDoc, Catalogue, Position, demo};
+use keis_mobile::case_list::Lang;
+use keis_mobile::views::application::{Opening, create_case};
+use keis_mobile::views::detail::CaseDetail;
+use keis_mobile::views::journal::JournalRow;
+use keis_mobile::views::wizard::{ChipData, NewApplication, Scan};
+use keis_ui::{
+    CameraService, CaseService, ChipAccess, ChipService, ServiceError, Services, Session, SyncService, SyncStatus,
+    UnlockError,
+};
+
+pub const PIN: &str = "482916";
+
+pub struct FakeSession {
+    pub remaining: Cell<u32>,
+    pub positions: Vec<Position>,
+    pub locked: Cell<bool>,
+}
+
+impl Session for FakeSession {
+    fn unlock(&self, pin: &str) -> Result<Vec<Position>, UnlockError> {
+        if self.remaining.get() == 0 {
+            return Err(UnlockError::TooManyAttempts { retry_after_s: 30 });
+        }
+        if pin != PIN {
+            self.remaining.set(self.remaining.get() - 1);
+            return Err(UnlockError::WrongPin { remaining: self.remaining.get() });
+        }
+        self.locked.set(false);
+        Ok(self.positions.clone())
+    }
+
+    fn lock(&self) {
+        self.locked.set(true);
+    }
+}
+
+pub struct FakeCases {
+    pub docs: RefCell<Vec<CaseDoc>>,
+    pub unsynced: RefCell<BTreeSet<String>>,
+    pub catalogue: Catalogue,
+    pub created: RefCell<Vec<NewApplication>>,
+    /// Rows without a document behind them, for long lists.
+    pub extra_rows: RefCell<Vec<JournalRow>>,
+}
+
+fn err(e: impl ToString) -> ServiceError {
+    ServiceError(e.to_string())
+}
+
+impl CaseService for FakeCases {
+    fn rows(&self, lang: Lang) -> Vec<JournalRow> {
+        let unsynced = self.unsynced.borrow();
+        self.docs
+            .borrow()
+            .iter()
+            .map(|d| JournalRow::from_doc(d, &self.catalogue, lang, unsynced.contains(&d.case().id)))
+            .chain(self.extra_rows.borrow().iter().cloned())
+            .collect()
+    }
+
+    fn detail(&self, case_id: &str, lang: Lang) -> Result<CaseDetail, ServiceError> {
+        let docs = self.docs.borrow();
+        let doc = docs.iter().find(|d| d.case().id == case_id).ok_or_else(|| err("немає справи / no such case"))?;
+        Ok(CaseDetail::new(doc, &self.catalogue, lang))
+    }
+
+    fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError> {
+        let docs = self.docs.borrow();
+        let doc = docs.iter().find(|d| d.case().id == case_id).ok_or_else(|| err("немає справи / no such case"))?;
+        Ok(keis_ui::print::application_html(doc.case(), &self.catalogue, lang))
+    }
+
+    fn create_application(&self, app: &NewApplication, by: &Position) -> Result<String, ServiceError> {
+        let n = self.docs.borrow().len() + 1;
+        let (id, number) = (format!("new-{n}"), format!("2026-N{n:05}"));
+        let opening =
+            Opening { id: &id, number: &number, hromada: demo::HROMADA, district: Some(demo::DISTRICT), at: 1 };
+        let (doc, refused) =
+            create_case(ActorId::from(b"fake".as_slice()), app, &opening, by, &self.catalogue).map_err(err)?;
+        self.docs.borrow_mut().push(doc);
+        self.unsynced.borrow_mut().insert(id.clone());
+        self.created.borrow_mut().push(app.clone());
+        match refused {
+            Some(e) => Err(err(e)),
+            None => Ok(id),
+        }
+    }
+
+    fn act(&self, case_id: &str, by: &Position, action: Action, comment: &str) -> Result<(), ServiceError> {
+        let mut docs = self.docs.borrow_mut();
+        let doc = docs.iter_mut().find(|d| d.case().id == case_id).ok_or_else(|| err("немає справи / no such case"))?;
+        doc.act(by, action, comment, 10_000_000, &self.catalogue).map_err(err)?;
+        self.unsynced.borrow_mut().insert(case_id.to_owned());
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct FakeSync {
+    pub status: RefCell<SyncStatus>,
+    pub requests: Cell<u32>,
+}
+
+impl SyncService for FakeSync {
+    fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    fn sync_now(&self) -> Result<(), ServiceError> {
+        self.requests.set(self.requests.get() + 1);
+        let mut s = self.status.borrow_mut();
+        if s.offline {
+            return Err(err(
+                "немає зв'язку; зміни збережено й буде надіслано пізніше / no connection; changes are kept and will be sent later",
+            ));
+        }
+        s.progress = Some(0.0);
+        Ok(())
+    }
+}
+
+pub struct FakeChip;
+
+/// The CAN the fake card answers to.
+pub const CAN: &str = "123456";
+
+impl ChipService for FakeChip {
+    fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError> {
+        match access {
+            ChipAccess::Can(c) if c == CAN => Ok(ChipData {
+                person: demo::person(11, Date::new(1985, 3, 14).expect("date")),
+                photo: Some("data:image/png;base64,iVBORw0KGgo=".into()),
+                verified: true,
+                verdict: "Дані з чипа автентичні / The chip data is authentic".into(),
+            }),
+            _ => Err(err("невірний CAN: перевірте 6 цифр на картці / wrong CAN: check the 6 digits on the card")),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct FakeCamera {
+    pub shots: Cell<u32>,
+}
+
+impl CameraService for FakeCamera {
+    fn capture(&self) -> Result<Scan, ServiceError> {
+        let n = self.shots.get() + 1;
+        self.shots.set(n);
+        Ok(Scan {
+            id: format!("scan-{n}"),
+            sha256: format!("{n:064x}"),
+            mime: "image/jpeg".into(),
+            size: 50_000,
+            thumbnail: format!("data:image/png;base64,T{n}"),
+            document: None,
+        })
+    }
+}
+
+/// The fakes, kept by the test to look into.
+pub struct World {
+    pub session: Rc<FakeSession>,
+    pub cases: Rc<FakeCases>,
+    pub sync: Rc<FakeSync>,
+    pub camera: Rc<FakeCamera>,
+}
+
+impl World {
+    /// A device with `n` demo cases and the demo positions.
+    pub fn new(n: u32) -> Self {
+        let catalogue = Catalogue::embedded().expect("catalogue");
+        let docs = (1..=n).map(|i| demo::application(ActorId::from(b"seed".as_slice()), i, 0).expect("demo")).collect();
+        Self {
+            session: Rc::new(FakeSession {
+                remaining: Cell::new(5),
+                positions: demo::positions(),
+                locked: Cell::new(true),
+            }),
+            cases: Rc::new(FakeCases {
+                docs: RefCell::new(docs),
+                unsynced: RefCell::default(),
+                catalogue,
+                created: RefCell::default(),
+                extra_rows: RefCell::default(),
+            }),
+            sync: Rc::new(FakeSync::default()),
+            camera: Rc::new(FakeCamera::default()),
+        }
+    }
+
+    pub fn services(&self) -> Services {
+        Services {
+            session: self.session.clone(),
+            cases: self.cases.clone(),
+            sync: self.sync.clone(),
+            chip: Rc::new(FakeChip),
+            camera: self.camera.clone(),
+            catalogue: Rc::new(self.cases.catalogue.clone()),
+        }
+    }
+}
