@@ -69,3 +69,6 @@ pub fn verify_recorded(doc: &CaseDoc, sig: &Signature, image_png: &[u8], organis
     let current = sig.content_digest == doc.content_digest().to_hex();
     (verified, current)
 }
+
+pub mod queue_bench;
+pub mod sync_bench;
