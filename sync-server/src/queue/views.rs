@@ -41,6 +41,8 @@ pub struct CallNotice {
     /// The event of the call: pass the last one seen to [`QueueDay::calls_since`].
     pub seq: u64,
     pub number: String,
+    /// The code of the ticket's service.
+    pub service: String,
     pub desk: DeskNo,
     pub operator: Option<String>,
     /// A postponed ticket called back.
@@ -164,6 +166,7 @@ impl QueueDay {
                 EventKind::Called { ticket, desk, again, .. } if e.seq > seq => out.push(CallNotice {
                     seq: e.seq,
                     number: self.ticket(*ticket).map(|t| t.number.clone()).unwrap_or_default(),
+                    service: self.ticket(*ticket).map(|t| t.service.clone()).unwrap_or_default(),
                     desk: *desk,
                     operator: names.get(desk).map(|n| (*n).to_owned()),
                     again: *again,

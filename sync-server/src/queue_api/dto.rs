@@ -128,11 +128,7 @@ pub struct CallOut {
 
 impl CallOut {
     pub fn of(day: &QueueDay, n: CallNotice) -> Self {
-        let service_name_uk = day
-            .ticket_by_number(&n.number)
-            .and_then(|t| day.office().service(&t.service))
-            .map(|s| s.name_uk.clone())
-            .unwrap_or_default();
+        let service_name_uk = day.office().service(&n.service).map(|s| s.name_uk.clone()).unwrap_or_default();
         Self { seq: n.seq, number: n.number, desk: n.desk, operator: n.operator, again: n.again, service_name_uk }
     }
 }

@@ -31,9 +31,14 @@ pub struct Snapshot {
     pub seq: u64,
     /// The [`HallView`] as JSON, serialised once for every client.
     pub hall_json: Arc<str>,
-    /// Every call of the day, in order.
+    /// The day's latest calls (at most [`RECENT_CALLS`]), in order of `seq`.
     pub calls: Arc<Vec<CallOut>>,
 }
+
+/// How many of the day's latest calls a [`Snapshot`] carries. A display that falls
+/// further behind between two reads (or reconnects after more calls than this) still gets
+/// the hall, but not a chime for each call it missed.
+pub const RECENT_CALLS: usize = 256;
 
 /// The state of one office: today's queue (none on a day it is closed) and its book.
 pub(crate) struct Live {
@@ -47,6 +52,14 @@ pub(crate) struct OfficeQueue {
     pub(crate) office: Office,
     pub(crate) live: Mutex<Live>,
     snapshot: watch::Sender<Arc<Snapshot>>,
+}
+
+impl OfficeQueue {
+    /// Publishes the state of `day` to the live streams.
+    fn publish(&self, date: Date, day: Option<&QueueDay>) {
+        let prev = self.snapshot.borrow().clone();
+        self.snapshot.send_replace(Arc::new(snapshot_of(&self.office, date, day, Some(&prev))));
+    }
 }
 
 /// The queue service of a server: its offices, clock, time zone and store.
@@ -67,9 +80,20 @@ impl std::fmt::Debug for QueueService {
     }
 }
 
-fn snapshot_of(office: &Office, date: Date, day: Option<&QueueDay>) -> Snapshot {
+/// The snapshot of `day`, continuing the calls of `prev` (the last one published) so that
+/// only the calls made since are built.
+fn snapshot_of(office: &Office, date: Date, day: Option<&QueueDay>, prev: Option<&Snapshot>) -> Snapshot {
     let hall = HallView::of(office, day);
-    let calls = day.map(|d| d.calls_since(0).into_iter().map(|n| CallOut::of(d, n)).collect()).unwrap_or_default();
+    let kept = prev.filter(|p| p.date == date).map(|p| p.calls.as_slice()).unwrap_or_default();
+    let calls = match day {
+        Some(d) => {
+            let after = kept.last().map_or(0, |c| c.seq);
+            let new: Vec<CallOut> = d.calls_since(after).into_iter().map(|n| CallOut::of(d, n)).collect();
+            let skip = (kept.len() + new.len()).saturating_sub(RECENT_CALLS);
+            kept.iter().cloned().chain(new).skip(skip).collect()
+        }
+        None => Vec::new(),
+    };
     Snapshot {
         date,
         seq: hall.seq,
@@ -95,7 +119,7 @@ impl QueueService {
         for office in offices {
             office.validate()?;
             let book = store.bookings(&office.id).await?.unwrap_or_default();
-            let empty = snapshot_of(&office, today, None);
+            let empty = snapshot_of(&office, today, None, None);
             let q = OfficeQueue {
                 live: Mutex::new(Live { date: Date::new(0, 1, 1), day: None, book }),
                 snapshot: watch::Sender::new(Arc::new(empty)),
@@ -216,7 +240,7 @@ impl QueueService {
         tracing::info!(office = %q.office.id, %date, open = day.is_some(), "queue day");
         live.day = day;
         live.date = date;
-        q.snapshot.send_replace(Arc::new(snapshot_of(&q.office, date, live.day.as_ref())));
+        q.publish(date, live.day.as_ref());
         Ok(())
     }
 
@@ -251,7 +275,7 @@ impl QueueService {
             }
             return Err(e.into());
         }
-        q.snapshot.send_replace(Arc::new(snapshot_of(&q.office, *date, Some(day))));
+        q.publish(*date, Some(day));
         Ok(result?)
     }
 
@@ -321,5 +345,44 @@ async fn tick_task(service: Weak<QueueService>, every: Duration) {
         if let Err(e) = s.tick().await {
             tracing::warn!(error = %e, "queue tick failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::{Actor, IssueRequest};
+    use crate::queue_api::office::load_office;
+
+    /// A snapshot built call by call equals one built from the whole day, and keeps only
+    /// the latest [`RECENT_CALLS`] calls, in order.
+    #[test]
+    fn snapshots_continue_the_calls_and_keep_the_latest() {
+        let office = load_office(None).expect("demo office");
+        let zone = OfficeZone::kyiv();
+        let date = Date::new(2026, 11, 23);
+        let plan = office.plan(date, zone.midnight(date).expect("midnight")).expect("open on Monday");
+        let mut at = plan.opens;
+        let mut day = QueueDay::open(office.clone(), plan, at).expect("open");
+        let op = Actor::position("desk-1");
+        day.sign_in(1, "desk-1", "Оператор 1", at).expect("sign in");
+        let mut snap = snapshot_of(&office, date, Some(&day), None);
+        for _ in 0..RECENT_CALLS + 40 {
+            at = at.plus_ms(1000);
+            day.issue(IssueRequest::kiosk("subsidy"), Actor::System, at).expect("issue");
+            let t = day.call_next(1, op.clone(), at).expect("call").expect("a ticket waits");
+            snap = snapshot_of(&office, date, Some(&day), Some(&snap));
+            day.start_serving(t, op.clone(), at).expect("serve");
+            day.finish(t, op.clone(), at).expect("finish");
+            snap = snapshot_of(&office, date, Some(&day), Some(&snap));
+        }
+        let whole = snapshot_of(&office, date, Some(&day), None);
+        assert_eq!(snap, whole);
+        assert_eq!(snap.calls.len(), RECENT_CALLS);
+        assert!(snap.calls.windows(2).all(|w| w[0].seq < w[1].seq));
+        let all = day.calls_since(0);
+        assert_eq!(snap.calls.last().map(|c| c.seq), all.last().map(|c| c.seq));
+        assert_eq!(snap.calls.first().map(|c| c.seq), all.get(all.len() - RECENT_CALLS).map(|c| c.seq));
+        assert!(snap.calls.iter().all(|c| c.service_name_uk == "Житлові субсидії"));
     }
 }

@@ -5,7 +5,8 @@
 //! the `watch` channel: it always gets the newest); for each new call one `event: call`
 //! with `id: <seq>` and a [`CallOut`](super::dto::CallOut). Calls are sent only when made
 //! after the client connected, or after the `Last-Event-ID` header / `?after=SEQ` if
-//! given, so a display that reconnects neither chimes twice nor misses a call. Comments
+//! given, so a display that reconnects neither chimes twice nor misses a call (of the
+//! last [`RECENT_CALLS`](super::service::RECENT_CALLS); older ones are in the hall). Comments
 //! keep the connection alive. The stream ends when the service stops.
 
 use std::collections::VecDeque;
@@ -50,7 +51,8 @@ impl Client {
         }
         self.pending.push_back(Event::default().event("hall").data(snap.hall_json.as_ref()));
         let after = self.last_call;
-        for c in snap.calls.iter().filter(|c| c.seq > after) {
+        let new = snap.calls.get(snap.calls.partition_point(|c| c.seq <= after)..).unwrap_or_default();
+        for c in new {
             if let Ok(e) = Event::default().event("call").id(c.seq.to_string()).json_data(c) {
                 self.pending.push_back(e);
             }
