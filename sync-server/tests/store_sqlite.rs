@@ -225,3 +225,46 @@ async fn reopening_the_directory_keeps_everything_and_migrates_nothing() {
     assert_eq!(store.sync_state("peer-1", &id).await.expect("get").as_deref(), Some(b"state".as_slice()));
     store.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn a_recorded_change_stores_its_journal_row_and_audit_line_or_nothing() {
+    use keis_sync_server::journal::{JournalEntry, JournalQuery, catalogue};
+    use keis_sync_server::store::{AuditEntry, AuditQuery};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let mut doc = demo::application(actor("tablet-0001"), 1, AT).expect("demo case");
+    let (id, hromada) = (doc.case().id.clone(), doc.case().hromada.clone());
+    let row = JournalEntry::of_case(doc.case(), catalogue().expect("catalogue"), AT);
+    let audit = |detail: &str| AuditEntry {
+        at: AT,
+        device_id: "tablet-0001".into(),
+        position_id: Some("starosta-1".into()),
+        case_id: Some(id.clone()),
+        action: "write".into(),
+        detail: detail.into(),
+    };
+
+    let seq =
+        store.append_recorded(&id, &hromada, &doc.save(), Some(row.clone()), audit("3 KB")).await.expect("append");
+    let journal = store.journal(JournalQuery { limit: 10, ..Default::default() }).await.expect("journal");
+    assert_eq!(journal.rows.iter().map(|r| r.row.id.as_str()).collect::<Vec<_>>(), vec![id.as_str()]);
+    let lines = store.audit(AuditQuery { case_id: Some(id.clone()), limit: 10, ..Default::default() }).await;
+    let lines = lines.expect("audit").records;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].entry.detail, format!("seq {}, 3 KB", seq.0));
+
+    // Filed under another hromada: refused, and neither a row nor an audit line is left.
+    let mut moved = row;
+    moved.row.id = "case-elsewhere".into();
+    store.append_changes("case-elsewhere", "UA-OTHER", b"x").await.expect("first chunk");
+    let err = store
+        .append_recorded("case-elsewhere", &hromada, b"y", Some(moved), audit("moved"))
+        .await
+        .expect_err("other scope");
+    assert!(matches!(err, StoreError::ScopeMismatch { .. }), "{err}");
+    let journal = store.journal(JournalQuery { limit: 10, ..Default::default() }).await.expect("journal");
+    assert_eq!(journal.total, 1);
+    let all = store.audit(AuditQuery { limit: 10, ..Default::default() }).await.expect("audit").records;
+    assert_eq!(all.len(), 1, "the refused change left no audit line");
+}

@@ -63,6 +63,28 @@ pub trait Store: Send + Sync + 'static {
     /// returns; the answer is the change's sequence number.
     async fn append_changes(&self, doc_id: &str, scope: &str, bytes: &[u8]) -> Result<Seq, StoreError>;
 
+    /// [`append_changes`](Self::append_changes) with what follows a stored change: the
+    /// case's journal row (if any) and the audit line of the write, whose `detail` is
+    /// prefixed with `seq N, `. A backend should do all three in one transaction (one
+    /// durable commit, and no change without its audit line); this default runs them one
+    /// after the other.
+    async fn append_recorded(
+        &self,
+        doc_id: &str,
+        scope: &str,
+        bytes: &[u8],
+        journal: Option<JournalEntry>,
+        mut audit: AuditEntry,
+    ) -> Result<Seq, StoreError> {
+        let seq = self.append_changes(doc_id, scope, bytes).await?;
+        if let Some(entry) = journal {
+            self.upsert_journal(entry).await?;
+        }
+        audit.detail = format!("seq {}, {}", seq.0, audit.detail);
+        self.append_audit(audit).await?;
+        Ok(seq)
+    }
+
     /// The document's snapshot and the chunks appended after it, or `None` if unknown.
     async fn load(&self, doc_id: &str) -> Result<Option<StoredDoc>, StoreError>;
 

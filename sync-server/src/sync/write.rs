@@ -2,9 +2,9 @@
 //! workflow action taken over HTTP ([`crate::cases`]) have in common once the change is
 //! authorised. The caller holds the document's writer lock ([`Hub::writer`]).
 //!
-//! Append durably, announce it (live notices to connected devices, the version map that
-//! keeps the connections' caches fresh), recompute and upsert the journal row, count it,
-//! and audit the `write`.
+//! Append durably with the recomputed journal row and the audit line of the `write` (one
+//! commit), then announce it (live notices to connected devices, the version map that
+//! keeps the connections' caches fresh) and count it.
 
 use automerge::ActorId;
 use keis_crdt::Position;
@@ -64,11 +64,19 @@ impl Hub {
         ActorId::from(&h.finalize()[..16])
     }
 
-    /// Appends `w` durably and does everything that follows a stored change. `Ok(Err(_))`
-    /// if the store refused it (a document filed under another hromada): nothing stored.
+    /// Appends `w` durably, with its journal row and its audit line in the same commit, and
+    /// announces it. `Ok(Err(_))` if the store refused it (a document filed under another
+    /// hromada): nothing stored.
     pub(crate) async fn store_change(&self, w: Write<'_>) -> Result<Result<u64, Refusal>, StoreError> {
         let started = std::time::Instant::now();
-        let appended = self.store.append_changes(w.doc, &w.case.hromada, w.bytes).await;
+        let row = crate::journal::catalogue().map(|c| JournalEntry::of_case(w.case, c, self.auth.now_ms()));
+        let mut detail = format!("{} bytes", w.bytes.len());
+        if let Some(what) = w.what {
+            detail.push_str(", ");
+            detail.push_str(what);
+        }
+        let audit = self.audit_entry(w.device, w.doc, w.position, "write", detail);
+        let appended = self.store.append_recorded(w.doc, &w.case.hromada, w.bytes, row, audit).await;
         self.metrics.store_append(started.elapsed());
         let seq = match appended {
             Ok(seq) => seq.0,
@@ -79,15 +87,8 @@ impl Hub {
             Err(e) => return Err(e),
         };
         self.appended(w.doc, &w.case.hromada, seq, w.origin);
-        self.project(w.case).await;
         self.metrics.change_accepted();
         tracing::debug!(seq, bytes = w.bytes.len(), "changes stored");
-        let mut detail = format!("seq {seq}, {} bytes", w.bytes.len());
-        if let Some(what) = w.what {
-            detail.push_str(", ");
-            detail.push_str(what);
-        }
-        self.audit(w.device, w.doc, w.position, "write", detail).await;
         Ok(Ok(seq))
     }
 
@@ -101,27 +102,27 @@ impl Hub {
         action: &str,
         detail: String,
     ) {
-        let entry = AuditEntry {
+        let entry = self.audit_entry(device, case, position, action, detail);
+        if let Err(e) = self.store.append_audit(entry).await {
+            tracing::error!(action, error = %e, "could not append to the audit log");
+        }
+    }
+
+    fn audit_entry(
+        &self,
+        device: &str,
+        case: &str,
+        position: Option<&Position>,
+        action: &str,
+        detail: String,
+    ) -> AuditEntry {
+        AuditEntry {
             at: self.auth.now_ms(),
             device_id: device.to_owned(),
             position_id: position.map(|p| p.id.clone()),
             case_id: Some(case.to_owned()),
             action: action.to_owned(),
             detail,
-        };
-        if let Err(e) = self.store.append_audit(entry).await {
-            tracing::error!(action, error = %e, "could not append to the audit log");
-        }
-    }
-
-    /// Recomputes the case's journal row and stores it. A failure is logged, not
-    /// answered (as for the audit): the change is durable, and the row is rewritten at
-    /// the case's next change.
-    pub(crate) async fn project(&self, case: &Case) {
-        let Some(catalogue) = crate::journal::catalogue() else { return };
-        let entry = JournalEntry::of_case(case, catalogue, self.auth.now_ms());
-        if let Err(e) = self.store.upsert_journal(entry).await {
-            tracing::error!(error = %e, "could not update the journal row");
         }
     }
 }

@@ -69,6 +69,8 @@ pub const SESSION_ENDED: u16 = 401;
 /// How often a connection re-checks its device against the store (a revocation from the
 /// command line, in another process); in-process revocation and expiry end it at once.
 const RECHECK: Duration = Duration::from_secs(30);
+/// The WebSocket read and write buffer of a connection, in bytes.
+const SOCKET_BUFFER: usize = 8 * 1024;
 
 async fn upgrade(
     State(s): State<SyncState>,
@@ -78,7 +80,11 @@ async fn upgrade(
 ) -> Response {
     let span = tracing::info_span!("sync", device_id = %info.device_id);
     let token = bearer(&headers).unwrap_or_default().to_owned();
-    ws.max_message_size(MAX_FRAME + READ_SLACK)
+    // Small socket buffers: a connected tablet is mostly idle, and the 128 KiB defaults
+    // would cost a quarter of a megabyte per connection (they grow when a frame needs it).
+    ws.read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .max_message_size(MAX_FRAME + READ_SLACK)
         .max_frame_size(MAX_FRAME + READ_SLACK)
         .on_upgrade(move |socket| run(socket, s.hub, info, token).instrument(span))
 }

@@ -149,6 +149,29 @@ impl Store for SqliteStore {
         self.workers.write(move |c| docs::append(c, &d, &s, &b)).await
     }
 
+    #[instrument(skip_all, fields(doc_id = %doc_id, scope = %scope, bytes = bytes.len()))]
+    async fn append_recorded(
+        &self,
+        doc_id: &str,
+        scope: &str,
+        bytes: &[u8],
+        row: Option<JournalEntry>,
+        mut audit: AuditEntry,
+    ) -> Result<Seq, StoreError> {
+        let (d, s, b) = (doc_id.to_owned(), scope.to_owned(), bytes.to_vec());
+        self.workers
+            .write(move |c| {
+                let seq = docs::append(c, &d, &s, &b)?;
+                if let Some(entry) = &row {
+                    journal::upsert(c, entry)?;
+                }
+                audit.detail = format!("seq {}, {}", seq.0, audit.detail);
+                devices::append_audit(c, &audit)?;
+                Ok(seq)
+            })
+            .await
+    }
+
     #[instrument(skip_all, fields(doc_id = %doc_id))]
     async fn load(&self, doc_id: &str) -> Result<Option<StoredDoc>, StoreError> {
         let d = doc_id.to_owned();
