@@ -73,10 +73,12 @@ impl ClientHost for MemoryDevice {
     }
 
     fn confirmed(&mut self, doc: &str, heads: &[[u8; 32]]) -> Result<(), HostError> {
-        let ours = self.docs.get_mut(doc).map(|d| head_bytes(&d.get_heads())).unwrap_or_default();
-        if ours.iter().all(|h| heads.contains(h)) {
+        let ours = self.docs.get_mut(doc).map(|d| d.get_heads()).unwrap_or_default();
+        if head_bytes(&ours).iter().all(|h| heads.contains(h)) {
             self.dirty.remove(doc);
         }
+        super::acknowledge(self.state(doc), &ours, heads);
+        self.persist(doc);
         Ok(())
     }
 

@@ -36,3 +36,25 @@ impl HostError {
 pub fn head_bytes(heads: &[automerge::ChangeHash]) -> Vec<[u8; 32]> {
     heads.iter().map(|h| h.0).collect()
 }
+
+/// Records the server's `Done{heads}` in the Automerge sync state of a document whose
+/// heads are `ours`. If `heads` are exactly ours, the state learns what an acknowledging
+/// sync message would have taught it (the server's heads, and that it has every change up
+/// to them), so the next message carries only later changes, not the whole document
+/// again. Answers whether the heads were ours; if not, the state is left as it was.
+pub fn acknowledge(state: &mut automerge::sync::State, ours: &[automerge::ChangeHash], heads: &[[u8; 32]]) -> bool {
+    let mut theirs: Vec<automerge::ChangeHash> = heads.iter().map(|h| automerge::ChangeHash(*h)).collect();
+    let mut ours = ours.to_vec();
+    theirs.sort_unstable();
+    ours.sort_unstable();
+    if theirs != ours {
+        return false;
+    }
+    let have = automerge::sync::Have { last_sync: ours.clone(), bloom: automerge::sync::BloomFilter::default() };
+    state.their_heads = Some(ours.clone());
+    state.their_need = Some(Vec::new());
+    state.their_have = Some(vec![have]);
+    state.shared_heads = ours;
+    state.in_flight = false;
+    true
+}

@@ -91,7 +91,8 @@ impl ClientHost for StoreHost<'_> {
     }
 
     fn confirmed(&mut self, doc: &str, heads: &[[u8; 32]]) -> Result<(), HostError> {
-        self.with(doc, |p, d, _| {
+        self.with(doc, |p, d, state| {
+            keis_crdt::sync::acknowledge(state, &d.get_heads(), heads);
             if head_bytes(&d.get_heads()).iter().all(|h| heads.contains(h)) {
                 p.clear_dirty(doc)?;
                 p.clear_rejection(doc)?;

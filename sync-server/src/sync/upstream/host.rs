@@ -205,6 +205,7 @@ impl ClientHost for UpstreamHost {
         if heads_equal(&theirs, &ours) {
             peer.held = peer.held.max(covers);
         }
+        keis_crdt::sync::acknowledge(&mut peer.state, &ours, heads);
         self.persist(doc, peer)
     }
 
