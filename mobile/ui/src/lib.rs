@@ -10,7 +10,8 @@
 //! # Mounting
 //!
 //! A launcher builds [`Services`] over the encrypted store, the sync client, the card
-//! reader and the camera, and launches `App` with `AppProps { services }`. The sync bar
+//! reader and the camera ([`real::services`] does), and launches `App` with
+//! `AppProps { services }`. The sync bar
 //! polls [`SyncService::status`] whenever it renders (after any action, and on its refresh
 //! button); a launcher that wants a live progress bar re-renders on a timer.
 //!
@@ -23,6 +24,7 @@
 pub mod app;
 pub mod i18n;
 pub mod print;
+pub mod real;
 pub mod screens;
 pub mod services;
 

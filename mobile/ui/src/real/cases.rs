@@ -1,0 +1,108 @@
+//! The real [`CaseService`]: cases in the encrypted store, read through the view models;
+//! a new application made and submitted the way `keis case new`, `sign` and `submit` do
+//! it ([`create_case`]), workflow actions through `CaseDoc::act`.
+
+use std::rc::Rc;
+
+use automerge::ActorId;
+use keis_crdt::{Action, CaseDoc, Catalogue, Position, Scope};
+use keis_mobile::case_list::Lang;
+use keis_mobile::store::Store;
+use keis_mobile::views::application::{Opening, create_case};
+use keis_mobile::views::detail::CaseDetail;
+use keis_mobile::views::journal::JournalRow;
+use keis_mobile::views::wizard::NewApplication;
+
+use super::sync::RealSync;
+use super::{Shared, lock, now_ms, random_hex, service_error};
+use crate::services::{CaseService, ServiceError};
+
+/// The cases over the shared store.
+pub struct RealCases {
+    store: Shared,
+    catalogue: Catalogue,
+    sync: Rc<RealSync>,
+}
+
+impl RealCases {
+    pub(crate) fn new(store: Shared, catalogue: Catalogue, sync: Rc<RealSync>) -> Self {
+        Self { store, catalogue, sync }
+    }
+
+    fn doc(&self, store: &mut Store, case_id: &str) -> Result<CaseDoc, ServiceError> {
+        store.case(case_id).map_err(service_error)
+    }
+}
+
+/// The hromada and district a new case of `by` opens in: those of its scope.
+fn place_of(by: &Position) -> Result<(String, Option<String>), ServiceError> {
+    match &by.scope {
+        Scope::District { hromada, district } => Ok((hromada.clone(), Some(district.clone()))),
+        Scope::Hromadas(list) if list.len() == 1 => Ok((list[0].clone(), None)),
+        _ => Err(ServiceError(
+            "ця посада не належить одній громаді; оберіть посаду старости чи фахівця громади / \
+             this position does not belong to one hromada; choose a starosta's or a hromada specialist's position"
+                .into(),
+        )),
+    }
+}
+
+impl CaseService for RealCases {
+    fn rows(&self, lang: Lang) -> Vec<JournalRow> {
+        let mut store = lock(&self.store);
+        let (ids, dirty) = match (store.case_ids(), store.dirty_cases()) {
+            (Ok(ids), Ok(dirty)) => (ids, dirty),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "could not list the cases");
+                return Vec::new();
+            }
+        };
+        ids.iter()
+            .filter_map(|id| match store.case(id) {
+                Ok(doc) => Some(JournalRow::from_doc(&doc, &self.catalogue, lang, dirty.contains(id))),
+                Err(e) => {
+                    tracing::warn!(case = %id, error = %e, "a case could not be read");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn detail(&self, case_id: &str, lang: Lang) -> Result<CaseDetail, ServiceError> {
+        let doc = self.doc(&mut lock(&self.store), case_id)?;
+        Ok(CaseDetail::new(&doc, &self.catalogue, lang))
+    }
+
+    fn create_application(&self, app: &NewApplication, by: &Position) -> Result<String, ServiceError> {
+        let (hromada, district) = place_of(by)?;
+        let id = format!("case-{}", random_hex(12)?);
+        let number = format!("D-{}", id[5..13].to_uppercase());
+        let actor = ActorId::from(random_hex(16)?.as_bytes());
+        let opening =
+            Opening { id: &id, number: &number, hromada: &hromada, district: district.as_deref(), at: now_ms() };
+        let (mut doc, refused) = create_case(actor, app, &opening, by, &self.catalogue).map_err(service_error)?;
+        // Saved even when the submission was refused: nothing typed is lost.
+        lock(&self.store).put_case(&mut doc).map_err(service_error)?;
+        self.sync.refresh();
+        tracing::info!(case = %id, submitted = refused.is_none(), "application created");
+        match refused {
+            Some(e) => Err(service_error(e)),
+            None => Ok(id),
+        }
+    }
+
+    fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError> {
+        let doc = self.doc(&mut lock(&self.store), case_id)?;
+        Ok(crate::print::application_html(doc.case(), &self.catalogue, lang))
+    }
+
+    fn act(&self, case_id: &str, by: &Position, action: Action, comment: &str) -> Result<(), ServiceError> {
+        let mut store = lock(&self.store);
+        let mut doc = self.doc(&mut store, case_id)?;
+        doc.act(by, action, comment, now_ms(), &self.catalogue).map_err(service_error)?;
+        store.put_case(&mut doc).map_err(service_error)?;
+        drop(store);
+        self.sync.refresh();
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! The services over the real core: the encrypted store ([`keis_mobile::store`]), the
+//! sync client on a background thread ([`keis_mobile::sync`]), the card reader and the
+//! scan pipeline ([`keis_device`]). A launcher calls [`services`] once and mounts
+//! [`crate::App`] with the result.
+//!
+//! The store is shared as `Arc<Mutex<Store>>`: the screens read and write it on the UI
+//! thread, the sync worker holds it for the length of one round.
+
+mod camera;
+mod cases;
+mod chip;
+mod session;
+mod sync;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use keis_crdt::Catalogue;
+use keis_mobile::store::{Store, StoreConfig, StoreError, SystemClock};
+use keis_mobile::sync::SyncConfig;
+
+pub use camera::RealCamera;
+pub use cases::RealCases;
+pub use chip::{RealChip, chip_data};
+pub use session::RealSession;
+pub use sync::RealSync;
+
+use crate::services::{ServiceError, Services};
+
+/// How the real services are set up.
+#[derive(Debug, Clone)]
+pub struct RealConfig {
+    /// The device's data directory (the encrypted store, made by `keis init`).
+    pub data_dir: PathBuf,
+    /// The server the launcher was told to use; the store's enrolment names the one
+    /// actually used (a different one is logged).
+    pub server: Option<String>,
+    pub store: StoreConfig,
+    pub sync: SyncConfig,
+    /// Sync on its own this often while unlocked (`None`: only when asked).
+    pub auto_sync: Option<Duration>,
+    /// Where the camera service takes its images from: a file path, or a directory whose
+    /// newest image is taken.
+    pub scan_source: Option<PathBuf>,
+    /// The PC/SC reader to use (default: the first with a card).
+    pub reader: Option<String>,
+}
+
+impl RealConfig {
+    /// Production settings for the store in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            server: None,
+            store: StoreConfig::default(),
+            sync: SyncConfig::default(),
+            auto_sync: Some(Duration::from_secs(300)),
+            scan_source: None,
+            reader: None,
+        }
+    }
+}
+
+/// Why the real services could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RealError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("каталог послуг: {0} / the service catalogue: {0}")]
+    Catalogue(String),
+    #[error("не вдалося запустити синхронізацію: {0} / could not start sync: {0}")]
+    Worker(#[from] std::io::Error),
+}
+
+/// The store as the services share it.
+pub(crate) type Shared = Arc<Mutex<Store>>;
+
+/// Locks the shared store; a panic on another thread does not make it unusable.
+pub(crate) fn lock(store: &Shared) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A store or other failure as the user reads it.
+pub(crate) fn service_error(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError(e.to_string())
+}
+
+/// The current time in ms since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Opens the (locked) store in `config.data_dir`, starts the sync worker and returns the
+/// services. The store must exist (`keis init`, then `keis enrol` to sync).
+pub fn services(config: RealConfig) -> Result<Services, RealError> {
+    let store = Store::open(&config.data_dir, config.store, Arc::new(SystemClock), rng())?;
+    let shared: Shared = Arc::new(Mutex::new(store));
+    let catalogue = Rc::new(Catalogue::embedded().map_err(|e| RealError::Catalogue(e.to_string()))?);
+    let sync = Rc::new(RealSync::start(shared.clone(), config.sync.clone(), config.auto_sync)?);
+    let session = Rc::new(RealSession::new(shared.clone(), sync.clone(), config.server.clone(), config.sync.timeout));
+    let cases = Rc::new(RealCases::new(shared.clone(), (*catalogue).clone(), sync.clone()));
+    let camera = Rc::new(RealCamera::new(shared, config.scan_source.clone()));
+    Ok(Services { session, cases, sync, chip: Rc::new(RealChip::new(config.reader)), camera, catalogue })
+}
+
+/// The system's randomness, for the store.
+pub(crate) fn rng() -> keis_mobile::store::Rng {
+    Arc::new(ring::rand::SystemRandom::new())
+}
+
+/// `n` random bytes as lowercase hex.
+pub(crate) fn random_hex(n: usize) -> Result<String, ServiceError> {
+    use ring::rand::SecureRandom as _;
+    let mut b = vec![0u8; n];
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| ServiceError("немає випадкових чисел / no randomness available".into()))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// `data:` URL of `bytes` (base64, standard alphabet).
+pub(crate) fn data_url(mime: &str, bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4 + mime.len() + 13);
+    out.push_str("data:");
+    out.push_str(mime);
+    out.push_str(";base64,");
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `path` names an image the scan pipeline reads.
+pub(crate) fn is_image(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("png" | "jpg" | "jpeg" | "tif" | "tiff")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_urls_are_standard_base64() {
+        assert_eq!(data_url("text/plain", b"Man"), "data:text/plain;base64,TWFu");
+        assert_eq!(data_url("text/plain", b"Ma"), "data:text/plain;base64,TWE=");
+        assert_eq!(data_url("text/plain", b"M"), "data:text/plain;base64,TQ==");
+        assert_eq!(data_url("x/y", b""), "data:x/y;base64,");
+    }
+}
