@@ -3,6 +3,7 @@
 //! components and the desktop/mobile launchers build on it (issue 5).
 
 pub mod case_list;
+pub mod signing;
 pub mod store;
 pub mod sync;
 pub mod views;

@@ -7,7 +7,9 @@ use clap::Subcommand;
 use keis_crdt::model::{Attachment, RecordMap, Signature};
 use keis_device::scan::{ScanMode, ScanOptions};
 use keis_device::signature::{Canvas, DEFAULT_RENDER_WIDTH, HandwrittenSignature, Lang, Point, Stroke, render_png};
+use keis_mobile::signing::applicant_signature;
 use keis_mobile::store::Store;
+use keis_mobile::sync::Identity;
 use serde::Deserialize;
 
 use super::cases::position;
@@ -108,7 +110,7 @@ fn render_strokes(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Records the applicant's signature: its image stored as a blob, bound to the case's
-/// current content digest. The device's own signature over it is not made yet.
+/// current content by the device key (`keis_mobile::signing`).
 pub(crate) fn sign(store: &mut Store, id: &str, strokes: Option<&Path>, image: Option<&Path>) -> Result<()> {
     let bytes = match (strokes, image) {
         (Some(s), _) => render_strokes(s)?,
@@ -116,24 +118,12 @@ pub(crate) fn sign(store: &mut Store, id: &str, strokes: Option<&Path>, image: O
         (None, None) => bail!("вкажіть --strokes або --image / give --strokes or --image"),
     };
     let witnessed_by = position(store, None).map(|p| p.id).unwrap_or_default();
+    let key = Identity::load_or_create(store)?.device_key()?;
     let hash = store.put_blob(&bytes)?;
     let doc = store.case(id)?;
-    let digest = doc.content_digest().to_hex();
-    let name = doc.case().applicant.full_name();
     let at = now_ms();
-    store.edit_case(id, at, |case, ids| {
-        case.signatures.add(Signature {
-            id: ids.next_id(),
-            signer: "applicant".into(),
-            signer_name: name,
-            witnessed_by,
-            image_sha256: hash.clone(),
-            content_digest: digest,
-            signed_at: at,
-            device_key: String::new(),
-            device_signature: String::new(),
-        });
-    })?;
+    let signature = applicant_signature(&doc, &bytes, &key, &witnessed_by, at)?;
+    store.edit_case(id, at, |case, ids| case.signatures.add(Signature { id: ids.next_id(), ..signature }))?;
     out!("{hash}");
     Ok(())
 }

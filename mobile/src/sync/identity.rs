@@ -87,6 +87,23 @@ impl Identity {
         self.key.sign(message).as_ref().to_vec()
     }
 
+    /// The same key as the device key that signs applicants' signatures
+    /// ([`crate::signing`]): the server knows it from enrolment.
+    pub fn device_key(&self) -> Result<keis_device::signature::DeviceKey, SyncError> {
+        keis_device::signature::DeviceKey::from_pkcs8(&self.pkcs8).map_err(|_| SyncError::Crypto)
+    }
+
+    /// The saved identity, or a new key saved now (not enrolled yet): a device can take
+    /// signatures before it enrols, and enrols later with the same key.
+    pub fn load_or_create(store: &mut Store) -> Result<Self, SyncError> {
+        if let Some(i) = Self::load(store)? {
+            return Ok(i);
+        }
+        let identity = Self::generate("")?;
+        identity.save(store)?;
+        Ok(identity)
+    }
+
     /// The identity saved in `store`, if the device enrolled.
     pub fn load(store: &mut Store) -> Result<Option<Self>, SyncError> {
         let Some(bytes) = store.setting(SETTING)? else { return Ok(None) };

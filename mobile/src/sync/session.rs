@@ -60,7 +60,12 @@ fn json_body<T: serde::de::DeserializeOwned>(res: &Response) -> Result<T, SyncEr
 /// identity in the store. Show `approval_code` to the administrator.
 pub async fn enrol(store: &mut Store, server: &str, display_name: &str) -> Result<Enrolment, SyncError> {
     let ep = Endpoint::parse(server)?;
-    let mut identity = Identity::generate(server)?;
+    // The key made before enrolment (it may have signed already), or a new one.
+    let mut identity = match Identity::load(store)? {
+        Some(i) if i.device_id.is_empty() => i,
+        _ => Identity::generate(server)?,
+    };
+    identity.server = server.to_owned();
     let body = json!({ "public_key": identity.public_key_hex(), "display_name": display_name });
     let res = http::post_json(&ep, "/api/v1/devices", &body, ENROL_TIMEOUT).await?;
     if res.status != 201 {

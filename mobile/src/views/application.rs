@@ -6,9 +6,10 @@ use keis_crdt::{
     Action, Attachment, CaseDoc, CaseError, CaseKind, Catalogue, ChipRead, NewCase, Position, RecordMap,
     RequestedService, Signature,
 };
-use sha2::{Digest, Sha256};
+use keis_device::signature::DeviceKey;
 
-use crate::views::wizard::{NewApplication, Stroke};
+use crate::signing::{SigningError, applicant_signature};
+use crate::views::wizard::NewApplication;
 
 /// Where and under which numbers the new case is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,32 +21,43 @@ pub struct Opening<'a> {
     pub at: i64,
 }
 
-/// The SHA-256 of the strokes, standing in for the signature image until the device
-/// crate renders it (the image is stored as a blob under this hash).
-pub fn strokes_sha256(strokes: &[Stroke]) -> String {
-    let mut h = Sha256::new();
-    for s in strokes {
-        h.update(b"S");
-        for (x, y) in s {
-            h.update(x.to_le_bytes());
-            h.update(y.to_le_bytes());
-        }
+/// The applicant's signature image (rendered from the pad, see
+/// [`crate::signing::render_pad`]; the caller stores it as a blob) and the device key that
+/// binds it to the case's content.
+#[derive(Clone, Copy)]
+pub struct Signing<'a> {
+    pub png: &'a [u8],
+    pub key: &'a DeviceKey,
+}
+
+/// Why a case could not be created (nothing was stored).
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Case(#[from] Box<CaseError>),
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+}
+
+impl From<CaseError> for CreateError {
+    fn from(e: CaseError) -> Self {
+        Self::Case(Box::new(e))
     }
-    hex::encode(h.finalize())
 }
 
 /// Creates the case as `by`, fills it from `app`, records the applicant's signature over
 /// the content and submits it to the hromada. A package with missing documents is
 /// submitted marked incomplete, naming what is missing. On a refused submission the case
 /// is still returned with the error, so nothing typed is lost.
-/// Fails (boxed: the error is large) only when the document cannot be written.
+/// Fails only when the document cannot be written or the device key cannot sign.
 pub fn create_case(
     actor: ActorId,
     app: &NewApplication,
     opening: &Opening<'_>,
     by: &Position,
     catalogue: &Catalogue,
-) -> Result<(CaseDoc, Option<CaseError>), Box<CaseError>> {
+    signing: Signing<'_>,
+) -> Result<(CaseDoc, Option<CaseError>), CreateError> {
     let new = NewCase {
         id: opening.id,
         number: opening.number,
@@ -90,21 +102,8 @@ pub fn create_case(
             });
         }
     })?;
-    let digest = doc.content_digest().to_hex();
-    let name = doc.case().applicant.full_name();
-    let image = strokes_sha256(&app.signature);
-    doc.edit(at + 2, |case, ids| {
-        case.signatures.add(Signature {
-            id: ids.next_id(),
-            signer: "applicant".into(),
-            signer_name: name,
-            witnessed_by: by.id.clone(),
-            image_sha256: image,
-            content_digest: digest,
-            signed_at: at + 2,
-            ..Default::default()
-        });
-    })?;
+    let signature = applicant_signature(&doc, signing.png, signing.key, &by.id, at + 2)?;
+    doc.edit(at + 2, |case, ids| case.signatures.add(Signature { id: ids.next_id(), ..signature }))?;
     let missing: Vec<String> = catalogue.package(doc.case()).missing.into_iter().map(|m| m.document).collect();
     let incomplete = (!missing.is_empty()).then(|| format!("бракує / missing: {}", missing.join(", ")));
     let refused = doc.act(by, Action::Submit { incomplete }, "", at + 3, catalogue).err();
@@ -117,7 +116,15 @@ mod tests {
     use keis_crdt::{AppStatus, Role, Status, demo};
 
     use super::*;
+    use sha2::Digest as _;
+
+    use crate::signing::render_pad;
+    use crate::signing::tests::pad_strokes;
     use crate::views::wizard::{ChipData, Field, Scan, Wizard};
+
+    fn key() -> DeviceKey {
+        DeviceKey::generate(&ring::rand::SystemRandom::new()).expect("device key")
+    }
 
     #[test]
     fn typed_data_without_a_card_is_enough_to_submit() {
@@ -138,12 +145,15 @@ mod tests {
         ] {
             w.set(f, &v);
         }
-        w.sign(vec![vec![(0.0, 0.0), (5.0, 9.0)]]);
+        w.sign(pad_strokes());
         let app = w.output().expect("output");
         let opening =
             Opening { id: "c2", number: "2026-2", hromada: demo::HROMADA, district: Some(demo::DISTRICT), at: 5 };
         let by = demo::position(Role::Starosta);
-        let (doc, refused) = create_case(ActorId::from(b"d".as_slice()), &app, &opening, &by, &c).expect("create");
+        let (key, png) = (key(), render_pad(&app.signature).expect("render"));
+        let signing = Signing { png: &png, key: &key };
+        let (doc, refused) =
+            create_case(ActorId::from(b"d".as_slice()), &app, &opening, &by, &c, signing).expect("create");
         assert!(refused.is_none(), "{refused:?}");
         assert_eq!(doc.derive().state.status(), Some(Status::Application(AppStatus::SentToHromada)));
         assert!(!c.package(doc.case()).is_complete(), "no scans: submitted marked incomplete");
@@ -166,16 +176,22 @@ mod tests {
             thumbnail: String::new(),
             document: Some(first),
         });
-        w.sign(vec![vec![(0.0, 0.0), (10.0, 10.0)]]);
+        w.sign(pad_strokes());
         let app = w.output().expect("output");
         let opening =
             Opening { id: "c1", number: "2026-1", hromada: demo::HROMADA, district: Some(demo::DISTRICT), at: 5 };
         let by = demo::position(Role::Starosta);
-        let (doc, refused) = create_case(ActorId::from(b"d".as_slice()), &app, &opening, &by, &c).expect("create");
+        let (key, png) = (key(), render_pad(&app.signature).expect("render"));
+        let signing = Signing { png: &png, key: &key };
+        let (doc, refused) =
+            create_case(ActorId::from(b"d".as_slice()), &app, &opening, &by, &c, signing).expect("create");
         assert!(refused.is_none(), "{refused:?}");
         assert_eq!(doc.derive().state.status(), Some(Status::Application(AppStatus::SentToHromada)));
         assert_eq!(doc.case().attachments.len(), 1);
         assert_eq!(doc.case().chip_reads.len(), 1);
-        assert_ne!(strokes_sha256(&app.signature), strokes_sha256(&[]));
+        let sig = doc.case().signatures.values().next().expect("signed");
+        assert_eq!(sig.image_sha256, hex::encode(sha2::Sha256::digest(&png)), "the image is the rendered pad");
+        assert_eq!(sig.device_key, hex::encode(key.public_key().0));
+        assert!(keis_crdt::lookup::lookup_code(doc.case()).is_some(), "the receipt gets a status-lookup code");
     }
 }

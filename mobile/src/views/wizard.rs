@@ -54,6 +54,9 @@ pub enum WizardError {
     InvalidMember(usize),
     #[error("заявник ще не підписав заяву / the applicant has not signed yet")]
     NotSigned,
+    /// What was drawn is not a signature (too short, too small).
+    #[error("{uk} / {en}")]
+    BadSignature { uk: &'static str, en: &'static str },
     #[error("заяву вже подано / the application was already submitted")]
     AlreadySubmitted,
 }
@@ -254,6 +257,10 @@ impl Wizard {
                 None => Ok(()),
             },
             Step::Signature if self.signature.is_empty() => Err(WizardError::NotSigned),
+            Step::Signature => match crate::signing::check_pad(&self.signature) {
+                Err(crate::signing::SigningError::Capture { uk, en }) => Err(WizardError::BadSignature { uk, en }),
+                _ => Ok(()),
+            },
             Step::Submitted => Err(WizardError::AlreadySubmitted),
             _ => Ok(()),
         }

@@ -70,6 +70,18 @@ pub fn application_html(case: &Case, catalogue: &Catalogue, lang: Lang) -> Strin
         body.push_str(&format!("<li>{} ({} {})</li>\n", escape(name), a.pages, t(l, "арк.", "p.")));
     }
     body.push_str("</ul>\n");
+    if let Some(code) = keis_crdt::lookup::lookup_code(case) {
+        body.push_str(&format!(
+            "<p class=\"lookup\">{}: <strong>{}</strong>. {}</p>\n",
+            t(l, "Код для перевірки стану заяви", "Status lookup code"),
+            code,
+            t(
+                l,
+                "Разом із номером заяви введіть його на сторінці «Стан заяви» (/status) центру.",
+                "Enter it with the application number on the centre's «Стан заяви» page (/status)."
+            )
+        ));
+    }
     body.push_str(&format!(
         "<p class=\"consent\">{}</p>\n<div class=\"sign\"><span>{}: ____________</span><span>{}: ____________ ({})</span></div>\n",
         t(

@@ -55,6 +55,13 @@ fn an_application_created_through_the_service_is_in_the_journal_detail_and_print
     assert_eq!(detail.status, Some(Status::Application(AppStatus::SentToHromada)));
     let page = s.cases.printable(&id, Lang::Uk).expect("printable");
     assert!(page.contains("Вигаданенко") && page.contains("Леся"), "the applicant is on the page");
+    assert!(page.contains("Код для перевірки стану заяви"), "the receipt carries its status-lookup code");
+    // A tap is not a signature: refused with a message for the user, nothing created.
+    let mut tap = application();
+    tap.signature = vec![vec![(0.0, 0.0), (5.0, 9.0)]];
+    let refused = s.cases.create_application(&tap, &starosta());
+    assert!(refused.is_err_and(|e| e.0.contains("Підпис")), "the user is told to sign again");
+    assert_eq!(s.cases.rows(Lang::Uk).len(), 1);
     // A workflow action through `CaseDoc::act`: the hromada officer returns it for rework.
     let officer = keis_crdt::demo::position(keis_crdt::Role::HromadaOfficer);
     let refused = s.cases.act(&id, &starosta(), Action::ReturnForRework, "перевірте адресу");

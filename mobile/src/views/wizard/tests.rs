@@ -133,6 +133,8 @@ fn the_whole_path_to_submission() {
     w.sign(vec![vec![(1.0, 1.0)]]);
     assert_eq!(w.advance(), Err(WizardError::NotSigned), "a dot is not a signature");
     w.sign(vec![vec![(1.0, 1.0), (20.0, 5.0), (40.0, 2.0)]]);
+    assert!(matches!(w.advance(), Err(WizardError::BadSignature { .. })), "a short scribble is not either");
+    w.sign(crate::signing::tests::pad_strokes());
     assert_eq!(w.advance(), Ok(Step::Review));
     assert_eq!(w.advance(), Ok(Step::Review), "review is the last step");
     let out = w.output().expect("complete");

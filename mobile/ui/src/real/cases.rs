@@ -7,8 +7,10 @@ use std::rc::Rc;
 use automerge::ActorId;
 use keis_crdt::{Action, CaseDoc, Catalogue, Position, Scope};
 use keis_mobile::case_list::Lang;
+use keis_mobile::signing::render_pad;
 use keis_mobile::store::Store;
-use keis_mobile::views::application::{Opening, create_case};
+use keis_mobile::sync::Identity;
+use keis_mobile::views::application::{Opening, Signing, create_case};
 use keis_mobile::views::detail::CaseDetail;
 use keis_mobile::views::journal::JournalRow;
 use keis_mobile::views::wizard::NewApplication;
@@ -80,9 +82,17 @@ impl CaseService for RealCases {
         let actor = ActorId::from(random_hex(16)?.as_bytes());
         let opening =
             Opening { id: &id, number: &number, hromada: &hromada, district: district.as_deref(), at: now_ms() };
-        let (mut doc, refused) = create_case(actor, app, &opening, by, &self.catalogue).map_err(service_error)?;
-        // Saved even when the submission was refused: nothing typed is lost.
-        lock(&self.store).put_case(&mut doc).map_err(service_error)?;
+        let png = render_pad(&app.signature).map_err(service_error)?;
+        let mut store = lock(&self.store);
+        let key = Identity::load_or_create(&mut store).and_then(|i| i.device_key()).map_err(service_error)?;
+        let signing = Signing { png: &png, key: &key };
+        let (mut doc, refused) =
+            create_case(actor, app, &opening, by, &self.catalogue, signing).map_err(service_error)?;
+        // The signature image syncs as a blob with the case. Both are saved even when the
+        // submission was refused: nothing typed is lost.
+        store.put_blob(&png).map_err(service_error)?;
+        store.put_case(&mut doc).map_err(service_error)?;
+        drop(store);
         self.sync.refresh();
         tracing::info!(case = %id, submitted = refused.is_none(), "application created");
         match refused {

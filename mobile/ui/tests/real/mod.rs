@@ -131,7 +131,8 @@ pub fn application() -> NewApplication {
     ] {
         w.set(f, &v);
     }
-    w.sign(vec![vec![(0.0, 0.0), (5.0, 9.0), (12.0, 3.0)]]);
+    // A wavy line across the pad, as a finger draws a signature.
+    w.sign(vec![(0..60).map(|i| (40.0 + i as f32 * 8.0, 100.0 + (i as f32 / 3.0).sin() * 40.0)).collect()]);
     w.output().expect("a complete wizard")
 }
 

@@ -8,8 +8,10 @@ use std::rc::Rc;
 use automerge::ActorId;
 use keis_crdt::validate::Date;
 use keis_crdt::{Action, CaseDoc, Catalogue, Position, demo};
+use keis_device::signature::DeviceKey;
 use keis_mobile::case_list::Lang;
-use keis_mobile::views::application::{Opening, create_case};
+use keis_mobile::signing::render_pad;
+use keis_mobile::views::application::{Opening, Signing, create_case};
 use keis_mobile::views::detail::CaseDetail;
 use keis_mobile::views::journal::JournalRow;
 use keis_mobile::views::wizard::{ChipData, NewApplication, Scan};
@@ -85,8 +87,11 @@ impl CaseService for FakeCases {
         let (id, number) = (format!("new-{n}"), format!("2026-N{n:05}"));
         let opening =
             Opening { id: &id, number: &number, hromada: demo::HROMADA, district: Some(demo::DISTRICT), at: 1 };
+        let png = render_pad(&app.signature).map_err(err)?;
+        let key = DeviceKey::generate(&ring::rand::SystemRandom::new()).map_err(err)?;
+        let signing = Signing { png: &png, key: &key };
         let (doc, refused) =
-            create_case(ActorId::from(b"fake".as_slice()), app, &opening, by, &self.catalogue).map_err(err)?;
+            create_case(ActorId::from(b"fake".as_slice()), app, &opening, by, &self.catalogue, signing).map_err(err)?;
         self.docs.borrow_mut().push(doc);
         self.unsynced.borrow_mut().insert(id.clone());
         self.created.borrow_mut().push(app.clone());
