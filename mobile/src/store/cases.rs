@@ -3,12 +3,15 @@
 //! then; the dirty set (outbox), sync states, refusals and the cursor.
 
 use automerge::{AutoCommit, ChangeHash};
-use keis_crdt::{Case, CaseDoc, Ids};
+use std::sync::OnceLock;
+
+use keis_crdt::{Case, CaseDoc, Catalogue, Ids};
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
 use super::crypto::RowId;
 use super::{Activity, Parts, Store, StoreError, db};
+use crate::case_list::CaseSummary;
 
 /// The server refused this device's changes to a case; they are kept locally.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +61,37 @@ impl Store {
         Ok(CaseDoc::from_automerge(doc)?)
     }
 
+    /// Every stored case's summary and whether it has changes not yet sent, in id order:
+    /// what the case list shows, read without loading the cases. A case whose summary is
+    /// missing or unreadable (stored before summaries were kept) gets it computed now.
+    pub fn summaries(&mut self) -> Result<Vec<(CaseSummary, bool)>, StoreError> {
+        let p = self.parts(Activity::User)?;
+        let mut stmt = p.conn.prepare_cached(
+            "SELECT c.id, c.dirty, s.data FROM cases c LEFT JOIN summaries s ON s.case_id = c.id ORDER BY c.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<Vec<u8>>>(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(stmt);
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, dirty, sealed) in rows {
+            let kept = sealed
+                .and_then(|b| p.key.open(RowId::new("summary", &id, 0), &b).ok())
+                .and_then(|b| CaseSummary::decode(&Zeroizing::new(b)));
+            let summary = match kept {
+                Some(s) => s,
+                None => {
+                    let Some(doc) = p.load_doc(&id)? else { continue };
+                    p.write_summary(&id, &doc)?;
+                    let Some(s) = summary_of(&doc) else { continue };
+                    s
+                }
+            };
+            out.push((summary, dirty));
+        }
+        Ok(out)
+    }
+
     /// The ids of all stored cases.
     pub fn case_ids(&mut self) -> Result<Vec<String>, StoreError> {
         let p = self.parts(Activity::User)?;
@@ -88,6 +122,14 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The summary of a stored document, if it is a readable case.
+fn summary_of(doc: &AutoCommit) -> Option<CaseSummary> {
+    static CATALOGUE: OnceLock<Option<Catalogue>> = OnceLock::new();
+    let catalogue = CATALOGUE.get_or_init(|| Catalogue::embedded().ok()).as_ref()?;
+    let case = CaseDoc::from_automerge(doc.clone()).ok()?;
+    Some(CaseSummary::of(&case, catalogue))
 }
 
 fn seq_of(seq: i64) -> Result<u64, StoreError> {
@@ -149,7 +191,27 @@ impl Parts<'_> {
                 }
             }
         }
+        self.write_summary(id, doc)?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps the case's [`CaseSummary`] (sealed) for the case list; a document that is not
+    /// a readable case (yet) has none.
+    pub(crate) fn write_summary(&self, id: &str, doc: &AutoCommit) -> Result<(), StoreError> {
+        match summary_of(doc) {
+            Some(s) => {
+                let sealed = self.key.seal(self.rng, RowId::new("summary", id, 0), &Zeroizing::new(s.encode()))?;
+                self.conn.execute(
+                    "INSERT INTO summaries (case_id, data) VALUES (?1, ?2) \
+                     ON CONFLICT(case_id) DO UPDATE SET data = excluded.data",
+                    params![id, sealed],
+                )?;
+            }
+            None => {
+                self.conn.execute("DELETE FROM summaries WHERE case_id = ?1", [id])?;
+            }
+        }
         Ok(())
     }
 

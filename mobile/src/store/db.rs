@@ -13,7 +13,7 @@ use super::StoreError;
 use super::keys::WrappedKey;
 
 pub(crate) const DB_FILE: &str = "keis.db";
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -33,6 +33,10 @@ CREATE TABLE sync_states (case_id TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE rejections (case_id TEXT PRIMARY KEY, code INTEGER NOT NULL, reason BLOB NOT NULL);
 ";
 
+/// Version 2: each case's sealed list summary (`case_list::CaseSummary`), so the case list
+/// opens without loading every case. Cases stored before get theirs when first listed.
+const SUMMARIES: &str = "CREATE TABLE summaries (case_id TEXT PRIMARY KEY, data BLOB NOT NULL);";
+
 /// Opens (and if new, creates) the database in `dir`.
 pub(crate) fn open(dir: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(dir.join(DB_FILE))?;
@@ -40,9 +44,12 @@ pub(crate) fn open(dir: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "journal_mode", "DELETE")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version == 0 {
+    if version < SCHEMA_VERSION {
         let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(SCHEMA)?;
+        if version == 0 {
+            tx.execute_batch(SCHEMA)?;
+        }
+        tx.execute_batch(SUMMARIES)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
     }

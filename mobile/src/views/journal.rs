@@ -4,7 +4,7 @@
 
 use keis_crdt::{CaseDoc, Catalogue, Status};
 
-use crate::case_list::{CaseRow, Lang};
+use crate::case_list::{CaseRow, CaseSummary, Lang};
 
 /// One journal row: the [`CaseRow`] shown, plus what the filters look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +39,12 @@ impl JournalRow {
 
     /// The row of a stored case.
     pub fn from_doc(doc: &CaseDoc, catalogue: &Catalogue, lang: Lang, unsynced: bool) -> Self {
-        let case = doc.case();
-        let row = CaseRow::new(doc, catalogue, lang);
-        let services = case.service_codes().map(str::to_owned).collect();
-        let complete = catalogue.package(case).is_complete();
-        let status = doc.derive().state.status();
-        Self::new(row, case.applicant.rnokpp.clone().unwrap_or_default(), services, status, complete, unsynced)
+        Self::of(&CaseSummary::of(doc, catalogue), lang, unsynced)
+    }
+
+    /// The row of a case from its stored [`CaseSummary`].
+    pub fn of(s: &CaseSummary, lang: Lang, unsynced: bool) -> Self {
+        Self::new(CaseRow::of(s, lang), s.rnokpp.clone(), s.services.clone(), s.status, s.complete, unsynced)
     }
 }
 

@@ -51,23 +51,14 @@ fn place_of(by: &Position) -> Result<(String, Option<String>), ServiceError> {
 
 impl CaseService for RealCases {
     fn rows(&self, lang: Lang) -> Vec<JournalRow> {
-        let mut store = lock(&self.store);
-        let (ids, dirty) = match (store.case_ids(), store.dirty_cases()) {
-            (Ok(ids), Ok(dirty)) => (ids, dirty),
-            (Err(e), _) | (_, Err(e)) => {
+        // The kept summaries: the list opens without loading every case.
+        match lock(&self.store).summaries() {
+            Ok(all) => all.iter().map(|(s, unsynced)| JournalRow::of(s, lang, *unsynced)).collect(),
+            Err(e) => {
                 tracing::warn!(error = %e, "could not list the cases");
-                return Vec::new();
+                Vec::new()
             }
-        };
-        ids.iter()
-            .filter_map(|id| match store.case(id) {
-                Ok(doc) => Some(JournalRow::from_doc(&doc, &self.catalogue, lang, dirty.contains(id))),
-                Err(e) => {
-                    tracing::warn!(case = %id, error = %e, "a case could not be read");
-                    None
-                }
-            })
-            .collect()
+        }
     }
 
     fn detail(&self, case_id: &str, lang: Lang) -> Result<CaseDetail, ServiceError> {
