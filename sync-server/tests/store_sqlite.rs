@@ -268,3 +268,21 @@ async fn a_recorded_change_stores_its_journal_row_and_audit_line_or_nothing() {
     let all = store.audit(AuditQuery { limit: 10, ..Default::default() }).await.expect("audit").records;
     assert_eq!(all.len(), 1, "the refused change left no audit line");
 }
+
+#[tokio::test]
+async fn the_wal_is_checkpointed_in_the_background_while_the_store_is_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let mut doc = demo::application(actor("tablet-0001"), 6, AT).expect("demo case");
+    let (id, hromada) = (doc.case().id.clone(), doc.case().hromada.clone());
+    store.append_changes(&id, &hromada, &doc.save()).await.expect("append");
+    // The writer never checkpoints; the checkpoint thread does within a second. The
+    // database file alone (without its WAL) then holds the change.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let copy = tempfile::tempdir().expect("tempdir");
+    let db = copy.path().join("only-the-db.sqlite3");
+    std::fs::copy(dir.path().join(keis_sync_server::store::sqlite::DB_FILE), &db).expect("copy");
+    let conn = rusqlite::Connection::open(&db).expect("open the copy");
+    let n: i64 = conn.query_row("SELECT count(*) FROM docs WHERE doc_id = ?1", [&id], |r| r.get(0)).expect("count");
+    assert_eq!(n, 1, "the change reached the database file");
+}

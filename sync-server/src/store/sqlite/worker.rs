@@ -6,6 +6,11 @@
 //! one `COMMIT` (one fsync with `synchronous=FULL`). A single writer also means change
 //! sequence numbers are assigned in commit order. Reads run on tokio's blocking pool with
 //! a small pool of read-only connections (WAL lets them read while the writer writes).
+//!
+//! The WAL is checkpointed by a thread of its own (passive checkpoints every
+//! [`CHECKPOINT_EVERY`]), not by the writer at the commit that crosses SQLite's
+//! threshold: a checkpoint copies and fsyncs the database file, and on the writer it would
+//! hold up every change waiting behind it.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
@@ -20,6 +25,8 @@ use crate::store::StoreError;
 const MAX_GROUP: usize = 512;
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 4;
+/// How often the checkpoint thread copies the WAL into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 type CommitResult = Result<(), Arc<rusqlite::Error>>;
 /// Called once the group's fate is known, to answer the caller.
@@ -32,6 +39,8 @@ type Job = Box<dyn FnOnce(Result<&Connection, Arc<rusqlite::Error>>) -> (bool, F
 pub(crate) struct Workers {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Dropping the sender stops the checkpoint thread.
+    checkpoints: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
 }
@@ -39,14 +48,23 @@ pub(crate) struct Workers {
 impl Workers {
     /// Starts the writer thread on `writer` (an open, migrated connection).
     pub(crate) fn start(writer: Connection, path: PathBuf) -> Result<Self, StoreError> {
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = connect(&path, false)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let spawn_err = |source| StoreError::DataDir { path: path.clone(), source };
+        let checkpoints = std::thread::Builder::new()
+            .name("keis-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &stopped))
+            .map_err(spawn_err)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let handle = std::thread::Builder::new()
             .name("keis-store-writer".into())
             .spawn(move || writer_loop(writer, rx))
-            .map_err(|source| StoreError::DataDir { path: path.clone(), source })?;
+            .map_err(spawn_err)?;
         Ok(Self {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(handle)),
+            checkpoints: Mutex::new(Some((stop, checkpoints))),
             readers: Arc::new(Mutex::new(Vec::new())),
             path,
         })
@@ -116,11 +134,26 @@ impl Workers {
         if let Ok(mut p) = self.readers.lock() {
             p.clear();
         }
+        let checkpoints = self.checkpoints.lock().ok().and_then(|mut c| c.take());
+        if let Some((stop, handle)) = checkpoints {
+            drop(stop);
+            tokio::task::spawn_blocking(move || handle.join()).await?.map_err(|_| StoreError::Closed)?;
+        }
         let handle = self.writer.lock().ok().and_then(|mut h| h.take());
         if let Some(handle) = handle {
             tokio::task::spawn_blocking(move || handle.join()).await?.map_err(|_| StoreError::Closed)?;
         }
         Ok(())
+    }
+}
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until `stop`'s sender is dropped.
+/// Passive: it never waits for readers or the writer, and takes what it can.
+fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; the next one tries again");
+        }
     }
 }
 
