@@ -27,6 +27,9 @@ const MAX_GROUP: usize = 512;
 const MAX_IDLE_READERS: usize = 4;
 /// How often the checkpoint thread copies the WAL into the database.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// A WAL larger than this is truncated by a blocking checkpoint: under a constant stream of
+/// writes passive checkpoints never catch up, and the WAL (with every read) would grow.
+const WAL_LIMIT: u64 = 64 << 20;
 
 type CommitResult = Result<(), Arc<rusqlite::Error>>;
 /// Called once the group's fate is known, to answer the caller.
@@ -54,7 +57,10 @@ impl Workers {
         let spawn_err = |source| StoreError::DataDir { path: path.clone(), source };
         let checkpoints = std::thread::Builder::new()
             .name("keis-store-checkpoint".into())
-            .spawn(move || checkpoint_loop(&checkpointer, &stopped))
+            .spawn({
+                let wal = wal_path(&path);
+                move || checkpoint_loop(&checkpointer, &wal, &stopped)
+            })
             .map_err(spawn_err)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let handle = std::thread::Builder::new()
@@ -147,14 +153,24 @@ impl Workers {
     }
 }
 
-/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until `stop`'s sender is dropped.
-/// Passive: it never waits for readers or the writer, and takes what it can.
-fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until `stop`'s sender is dropped:
+/// passive (never waiting for readers or the writer, taking what it can) while the WAL is
+/// under [`WAL_LIMIT`], truncating (writers wait) above it.
+fn checkpoint_loop(conn: &Connection, wal: &std::path::Path, stop: &mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        let big = std::fs::metadata(wal).is_ok_and(|m| m.len() > WAL_LIMIT);
+        let sql = if big { "PRAGMA wal_checkpoint(TRUNCATE)" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
+        if let Err(e) = conn.query_row(sql, [], |_| Ok(())) {
             tracing::warn!(error = %e, "WAL checkpoint failed; the next one tries again");
         }
     }
+}
+
+/// SQLite's WAL file of the database at `db`.
+fn wal_path(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
