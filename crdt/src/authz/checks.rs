@@ -158,12 +158,12 @@ fn covered(positions: &[Position], case: &Case) -> bool {
     positions.iter().any(|p| p.scope.covers(&case.hromada, case.district.as_deref()))
 }
 
-fn out_of_scope(case: &Case) -> Refusal {
+pub(super) fn out_of_scope(case: &Case) -> Refusal {
     Refusal::OutOfScope { hromada: case.hromada.clone(), district: case.district.clone() }
 }
 
-/// The fields that never change.
-fn header(b: &Case, a: &Case) -> Result<(), Refusal> {
+/// The fields that never change (for devices and edges alike).
+pub(super) fn header(b: &Case, a: &Case) -> Result<(), Refusal> {
     if b.hromada != a.hromada {
         return Err(Refusal::Moved { field: "hromada" });
     }

@@ -27,6 +27,7 @@
 use std::collections::BTreeMap;
 
 use super::Refusal;
+use super::checks::{header, out_of_scope};
 use crate::model::{Case, CaseKind};
 use crate::workflow::{CaseHeader, Position, Scope, derive};
 
@@ -85,33 +86,6 @@ fn hromada_within(edge: &[Position], h: &str) -> bool {
         Scope::Hromadas(list) => list.iter().any(|x| x == h),
         Scope::District { .. } => false,
     })
-}
-
-fn out_of_scope(case: &Case) -> Refusal {
-    Refusal::OutOfScope { hromada: case.hromada.clone(), district: case.district.clone() }
-}
-
-/// The fields that never change (as for devices).
-fn header(b: &Case, a: &Case) -> Result<(), Refusal> {
-    if b.hromada != a.hromada {
-        return Err(Refusal::Moved { field: "hromada" });
-    }
-    if b.district != a.district {
-        return Err(Refusal::Moved { field: "district" });
-    }
-    let fixed = [
-        ("id", b.id == a.id),
-        ("kind", b.kind == a.kind),
-        ("created_at", b.created_at == a.created_at),
-        ("created_by", b.created_by == a.created_by),
-    ];
-    if let Some((field, _)) = fixed.into_iter().find(|(_, same)| !same) {
-        return Err(Refusal::Immutable { field });
-    }
-    if a.schema < b.schema {
-        return Err(Refusal::SchemaDowngrade { before: b.schema, after: a.schema });
-    }
-    Ok(())
 }
 
 /// Append-only log; new events of positions within the edge's scope, accepted by the fold.
