@@ -279,3 +279,22 @@ fn devices_converge_through_the_server_despite_cut_sessions() {
         }
     }
 }
+
+#[test]
+fn a_document_made_on_the_device_goes_up_in_one_round_trip() {
+    let mut server = MemoryServer::default();
+    let mut a = MemoryDevice::default();
+    a.edit("case-00001", case_doc(1));
+    let (w, idle) = session(&mut a, &mut server, "a", None);
+    assert!(idle && a.dirty.is_empty());
+    // Hello, Welcome, Changed; then the whole document up and `Done` down.
+    assert_eq!(w.frames, 5, "{w:?}");
+    // B learns of it the usual way, and a later edit by A still syncs in a live session.
+    let mut b = MemoryDevice::default();
+    session(&mut b, &mut server, "b", None);
+    assert_eq!(phone(&b.docs["case-00001"]), phone(&a.docs["case-00001"]));
+    a.edit("case-00001", |d| d.put(ROOT, "phone", "+380991234569").map(|_| ()).expect("put"));
+    session(&mut a, &mut server, "a", None);
+    session(&mut b, &mut server, "b", None);
+    assert_eq!(phone(&b.docs["case-00001"]), "\"+380991234569\"");
+}

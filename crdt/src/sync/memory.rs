@@ -39,9 +39,17 @@ impl MemoryDevice {
 
     fn state(&mut self, doc: &str) -> &mut sync::State {
         let persisted = &self.persisted;
-        self.live
-            .entry(doc.to_owned())
-            .or_insert_with(|| persisted.get(doc).and_then(|b| sync::State::decode(b).ok()).unwrap_or_default())
+        let made_here = self.docs.get_mut(doc).is_some_and(|d| !d.get_heads().is_empty());
+        self.live.entry(doc.to_owned()).or_insert_with(|| match persisted.get(doc) {
+            Some(b) => sync::State::decode(b).unwrap_or_default(),
+            None => {
+                let mut state = sync::State::new();
+                if made_here {
+                    super::presume_new(&mut state);
+                }
+                state
+            }
+        })
     }
 
     fn persist(&mut self, doc: &str) {

@@ -58,3 +58,16 @@ pub fn acknowledge(state: &mut automerge::sync::State, ours: &[automerge::Change
     state.in_flight = false;
     true
 }
+
+/// Prepares the sync state of a document this device made and never synced: the server
+/// is presumed not to have it, so the first message carries the whole document and the
+/// server answers `Done` at once (one round trip instead of two). If the server has it
+/// after all, it only receives changes it already holds. Call it only for a document with
+/// changes and no saved sync state.
+pub fn presume_new(state: &mut automerge::sync::State) {
+    use automerge::sync::{BloomFilter, Capability, Have};
+    state.their_heads = Some(Vec::new());
+    state.their_need = Some(Vec::new());
+    state.their_have = Some(vec![Have { last_sync: Vec::new(), bloom: BloomFilter::default() }]);
+    state.their_capabilities = Some(vec![Capability::MessageV2]);
+}

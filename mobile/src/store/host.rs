@@ -59,12 +59,22 @@ impl StoreHost<'_> {
             let d = p.load_doc(doc)?.unwrap_or_else(|| AutoCommit::new().with_actor(p.actor.clone()));
             self.docs.insert(doc.to_owned(), d);
         }
+        let d = self.docs.get_mut(doc).ok_or(StoreError::NotFound(doc.to_owned()))?;
         let mut state = match self.live.remove(doc) {
             Some(s) => s,
-            // A state that does not decode is only an optimisation lost: start afresh.
-            None => p.sync_state(doc)?.and_then(|b| sync::State::decode(&b).ok()).unwrap_or_default(),
+            None => match p.sync_state(doc)? {
+                // A state that does not decode is only an optimisation lost: start afresh.
+                Some(b) => sync::State::decode(&b).unwrap_or_default(),
+                // Never synced: made on this device, unknown to the server.
+                None => {
+                    let mut state = sync::State::new();
+                    if !d.get_heads().is_empty() {
+                        keis_crdt::sync::presume_new(&mut state);
+                    }
+                    state
+                }
+            },
         };
-        let d = self.docs.get_mut(doc).ok_or(StoreError::NotFound(doc.to_owned()))?;
         let out = f(&p, d, &mut state);
         let persisted = p.set_sync_state(doc, &state.encode());
         self.live.insert(doc.to_owned(), state);
