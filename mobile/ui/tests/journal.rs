@@ -113,3 +113,26 @@ fn ten_thousand_rows_render_a_window() {
     assert_eq!(ui.text_of("journal-count").as_deref(), Some("Знайдено: 1 з 10000"));
     assert!(ui.has("case-s9999"));
 }
+
+#[test]
+fn the_list_reads_the_cases_again_after_a_sync() {
+    let world = world();
+    let mut ui = Ui::app(world.services());
+    ui.unlock_as(PIN, "demo-starosta");
+    assert_eq!(ui.text_of("journal-count").as_deref(), Some("Знайдено: 3 з 3"));
+    // A sync in the background brought a case; the sync bar sees it finish.
+    let row = CaseRow {
+        id: "from-sync".into(),
+        number: "2026-S00001".into(),
+        applicant: "Вигаданий Синхронізований".into(),
+        status: "Формування заяви".into(),
+        badges: vec![],
+    };
+    let new = JournalRow::new(row, String::new(), vec![], Some(Status::Application(AppStatus::Forming)), true, false);
+    world.cases.extra_rows.borrow_mut().push(new);
+    ui.click("sync-refresh");
+    assert_eq!(ui.text_of("journal-count").as_deref(), Some("Знайдено: 3 з 3"), "no sync finished yet");
+    world.sync.status.borrow_mut().last_sync_ms = Some(1_763_900_000_000);
+    ui.click("sync-refresh");
+    assert_eq!(ui.text_of("journal-count").as_deref(), Some("Знайдено: 4 з 4"));
+}

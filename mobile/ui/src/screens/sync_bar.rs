@@ -56,6 +56,15 @@ pub fn SyncBar() -> Element {
     let _ = tick();
     let _ = (data.0)();
     let status = services.sync.status();
+    // A sync that finished since the last look may have brought changes: the lists read
+    // the cases again.
+    let mut seen_sync = use_signal(|| status.last_sync_ms);
+    use_effect(use_reactive((&status.last_sync_ms,), move |(last,)| {
+        if *seen_sync.peek() != last {
+            seen_sync.set(last);
+            data.bump();
+        }
+    }));
     let mut error = use_signal(|| None::<String>);
     let last = status.last_sync_ms.map_or_else(
         || NEVER.get(l).to_owned(),
