@@ -52,14 +52,8 @@ impl<'a> Check<'a> {
     /// Append-only log, own positions, valid new events. Returns the derived state before
     /// and after.
     fn events(&self) -> Result<(CaseState, CaseState), Refusal> {
+        append_only(&self.before, &self.after)?;
         let (before, after) = (&self.before.events, &self.after.events);
-        for (id, old) in before {
-            match after.get(id) {
-                None => return Err(Refusal::EventRemoved { event: id.clone() }),
-                Some(new) if new != old => return Err(Refusal::EventModified { event: id.clone() }),
-                Some(_) => {}
-            }
-        }
         for (id, e) in after.iter().filter(|(id, _)| !before.contains_key(*id)) {
             let ours =
                 self.acting.iter().any(|p| p.id == e.position && p.role.code() == e.role && p.scope.code() == e.scope);
@@ -67,25 +61,7 @@ impl<'a> Check<'a> {
                 return Err(Refusal::NotYourPosition { event: id.clone(), position: e.position.clone() });
             }
         }
-        let header =
-            CaseHeader { kind: self.kind, hromada: &self.after.hromada, district: self.after.district.as_deref() };
-        let was = derive(header, before.values());
-        let now = derive(header, after.values());
-        let was_valid: BTreeMap<&str, bool> = was.timeline.iter().map(|t| (t.id.as_str(), t.result.is_ok())).collect();
-        for t in &now.timeline {
-            match (was_valid.get(t.id.as_str()), &t.result) {
-                (None, Err(reason)) => {
-                    return Err(Refusal::InvalidEvent {
-                        event: t.id.clone(),
-                        action: t.action.clone(),
-                        reason: reason.clone(),
-                    });
-                }
-                (Some(false), Ok(_)) => return Err(Refusal::EventRevived { event: t.id.clone() }),
-                _ => {}
-            }
-        }
-        Ok((was.state, now.state))
+        fold_accepts(self.kind, &self.before, &self.after)
     }
 
     /// Existing signatures untouched; new ones witnessed by a position that may edit now.
@@ -198,4 +174,39 @@ fn blank(after: &Case) -> Case {
         created_by: after.created_by.clone(),
         ..Default::default()
     }
+}
+
+/// Workflow events are append-only: none removed, none rewritten.
+pub(super) fn append_only(before: &Case, after: &Case) -> Result<(), Refusal> {
+    for (id, old) in &before.events {
+        match after.events.get(id) {
+            None => return Err(Refusal::EventRemoved { event: id.clone() }),
+            Some(new) if new != old => return Err(Refusal::EventModified { event: id.clone() }),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The fold accepts every new event and revives no refused one. Answers the derived
+/// state before and after.
+pub(super) fn fold_accepts(kind: CaseKind, before: &Case, after: &Case) -> Result<(CaseState, CaseState), Refusal> {
+    let header = CaseHeader { kind, hromada: &after.hromada, district: after.district.as_deref() };
+    let was = derive(header, before.events.values());
+    let now = derive(header, after.events.values());
+    let was_valid: BTreeMap<&str, bool> = was.timeline.iter().map(|t| (t.id.as_str(), t.result.is_ok())).collect();
+    for t in &now.timeline {
+        match (was_valid.get(t.id.as_str()), &t.result) {
+            (None, Err(reason)) => {
+                return Err(Refusal::InvalidEvent {
+                    event: t.id.clone(),
+                    action: t.action.clone(),
+                    reason: reason.clone(),
+                });
+            }
+            (Some(false), Ok(_)) => return Err(Refusal::EventRevived { event: t.id.clone() }),
+            _ => {}
+        }
+    }
+    Ok((was.state, now.state))
 }

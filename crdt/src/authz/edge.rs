@@ -27,9 +27,9 @@
 use std::collections::BTreeMap;
 
 use super::Refusal;
-use super::checks::{header, out_of_scope};
+use super::checks::{append_only, fold_accepts, header, out_of_scope};
 use crate::model::{Case, CaseKind};
-use crate::workflow::{CaseHeader, Position, Scope, derive};
+use crate::workflow::{Position, Scope};
 
 /// See [`super::authorize_edge`].
 pub(super) fn authorize(edge: &[Position], before: Option<&Case>, after: &Case) -> Result<(), Refusal> {
@@ -90,37 +90,14 @@ fn hromada_within(edge: &[Position], h: &str) -> bool {
 
 /// Append-only log; new events of positions within the edge's scope, accepted by the fold.
 fn events(edge: &[Position], kind: CaseKind, before: &Case, after: &Case) -> Result<(), Refusal> {
-    for (id, old) in &before.events {
-        match after.events.get(id) {
-            None => return Err(Refusal::EventRemoved { event: id.clone() }),
-            Some(new) if new != old => return Err(Refusal::EventModified { event: id.clone() }),
-            Some(_) => {}
-        }
-    }
+    append_only(before, after)?;
     for (id, e) in after.events.iter().filter(|(id, _)| !before.events.contains_key(*id)) {
         let ours = !e.position.is_empty() && Scope::from_code(&e.scope).is_some_and(|s| within(edge, &s));
         if !ours {
             return Err(Refusal::NotYourPosition { event: id.clone(), position: e.position.clone() });
         }
     }
-    let header = CaseHeader { kind, hromada: &after.hromada, district: after.district.as_deref() };
-    let was = derive(header, before.events.values());
-    let now = derive(header, after.events.values());
-    let was_valid: BTreeMap<&str, bool> = was.timeline.iter().map(|t| (t.id.as_str(), t.result.is_ok())).collect();
-    for t in &now.timeline {
-        match (was_valid.get(t.id.as_str()), &t.result) {
-            (None, Err(reason)) => {
-                return Err(Refusal::InvalidEvent {
-                    event: t.id.clone(),
-                    action: t.action.clone(),
-                    reason: reason.clone(),
-                });
-            }
-            (Some(false), Ok(_)) => return Err(Refusal::EventRevived { event: t.id.clone() }),
-            _ => {}
-        }
-    }
-    Ok(())
+    fold_accepts(kind, before, after).map(|_| ())
 }
 
 /// Existing signatures untouched; new ones name their witness.
