@@ -298,3 +298,34 @@ fn a_document_made_on_the_device_goes_up_in_one_round_trip() {
     session(&mut b, &mut server, "b", None);
     assert_eq!(phone(&b.docs["case-00001"]), "\"+380991234569\"");
 }
+
+/// A connected device is told live that another device changed a document it already
+/// synced in this session (its exchange ended in step): it must pull the change then, and
+/// not save a cursor past it.
+#[test]
+fn a_document_announced_after_its_exchange_ended_in_step_is_pulled_again() {
+    let mut server = MemoryServer::default();
+    let (mut a, mut b) = (MemoryDevice::default(), MemoryDevice::default());
+    a.edit("case-00001", case_doc(1));
+    assert!(session(&mut a, &mut server, "a", None).1);
+    // B connects, syncs the case and stays connected (its session idle, in step).
+    let (cursor, dirty) = b.begin_session();
+    let (mut client, hello) = ClientSession::start(cursor, dirty, 8);
+    let mut srv = ServerSession::new(100);
+    let mut wire = Wire::default();
+    assert!(pump(&mut client, &mut b, &mut srv, &mut server.connect("b"), hello, None, &mut wire));
+    assert_eq!(phone(&b.docs["case-00001"]), "\"+380990000000\"");
+    let seen = server.cursor();
+
+    // A changes the case; the server tells B live.
+    a.edit("case-00001", |d| d.put(ROOT, "phone", "+380997770000").map(|_| ()).expect("put"));
+    assert!(session(&mut a, &mut server, "a", None).1);
+    let mut conn = server.connect("b");
+    let notice = srv.notify(seen, &mut conn).expect("notice").expect("a change to tell");
+    assert!(matches!(&notice, Frame::Changed { docs, .. } if docs == &["case-00001".to_owned()]), "{notice:?}");
+    let out = client.on_frame(notice, &mut b).expect("the session goes on");
+    assert!(!out.is_empty(), "B asks for the document again");
+    assert!(pump(&mut client, &mut b, &mut srv, &mut conn, out, None, &mut wire));
+    assert_eq!(phone(&b.docs["case-00001"]), "\"+380997770000\"", "B pulled A's change in the same session");
+    assert_eq!(b.cursor, server.cursor());
+}

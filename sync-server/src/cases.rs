@@ -211,17 +211,12 @@ async fn act(
     let action = req.to_action()?;
     let rt = Handle::current();
     let span = tracing::info_span!("case_action", device_id = %info.device_id, action = action.code());
-    // One writer per document, as for synced changes: a std mutex, so the work runs on
+    // One writer per document, as for synced changes: a blocking lock, so the work runs on
     // a blocking thread that drives the store with `block_on` (see `sync`).
     tokio::task::spawn_blocking(move || {
         span.in_scope(|| {
-            let writer = hub.writer(&id);
-            let done = {
-                let _guard = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                rt.block_on(act_locked(&hub, &info, &position, &id, action, &req.comment))
-            };
-            hub.release_writer(&id, writer);
-            done
+            let _held = hub.hold(&id);
+            rt.block_on(act_locked(&hub, &info, &position, &id, action, &req.comment))
         })
     })
     .await?
@@ -279,6 +274,7 @@ async fn act_locked(
         origin: &origin,
         position: Some(position),
         what: Some(&what),
+        state: None,
     };
     if let Err(refusal) = hub.store_change(write).await? {
         hub.audit(&info.device_id, id, Some(position), "reject", refusal_code(&refusal).to_owned()).await;

@@ -107,6 +107,10 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub struct Health {
     pub status: &'static str,
     pub version: &'static str,
+    /// An edge server's link to the central server (absent on a central server). The
+    /// edge serves its devices while it is down, so `status` stays `ok`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uplink: Option<sync::upstream::UplinkHealth>,
 }
 
 /// The HTTP routes of the server.
@@ -123,8 +127,9 @@ async fn cases(State(state): State<AppState>) -> Json<Vec<JournalRow>> {
     Json(state.journal.as_ref().clone())
 }
 
-async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    let uplink = state.metrics.uplink().as_ref().map(sync::upstream::UplinkHealth::from);
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), uplink })
 }
 
 /// The whole HTTP application: [`router`] with the enrolment and session routes of

@@ -16,6 +16,11 @@
 //! | `keis_sync_clients` | gauge | |
 //! | `keis_store_append_seconds` | histogram | `le` |
 //! | `keis_blob_bytes_total` | counter | `direction` (`in` uploaded, `out` downloaded) |
+//! | `keis_uplink_connected` | gauge | (an edge only: 1 while connected to the central server) |
+//! | `keis_uplink_idle` | gauge | (1 while everything known is in sync upstream) |
+//! | `keis_uplink_pending_documents` | gauge | (documents queued or in flight upstream) |
+//! | `keis_uplink_connects_total` | counter | |
+//! | `keis_uplink_rejected_total` | counter | (documents the central server refused) |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,6 +32,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::sync::watch;
+
+use crate::sync::upstream::UplinkStatus;
 
 /// The content type of the Prometheus text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -55,6 +63,8 @@ pub struct Metrics {
     rejected: Mutex<BTreeMap<&'static str, u64>>,
     clients: AtomicI64,
     append: Histogram,
+    /// An edge's uplink, once started ([`Metrics::watch_uplink`]).
+    uplink: Mutex<Option<watch::Receiver<UplinkStatus>>>,
 }
 
 #[derive(Debug, Default)]
@@ -220,7 +230,20 @@ impl Metrics {
             sample(&mut out, "keis_blob_bytes_total", &[("direction", d)], &v);
         }
         self.render_append(&mut out);
+        if let Some(u) = self.uplink() {
+            render_uplink(&mut out, &u);
+        }
         out
+    }
+
+    /// Reports the uplink whose status `rx` follows (an edge server's, once started).
+    pub fn watch_uplink(&self, rx: watch::Receiver<UplinkStatus>) {
+        *lock(&self.uplink) = Some(rx);
+    }
+
+    /// The uplink's status now, on an edge server.
+    pub fn uplink(&self) -> Option<UplinkStatus> {
+        lock(&self.uplink).as_ref().map(|rx| rx.borrow().clone())
     }
 
     fn render_append(&self, out: &mut String) {
@@ -237,6 +260,27 @@ impl Metrics {
         let sum = h.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         sample(out, &format!("{name}_sum"), &[], &sum.to_string());
         sample(out, &format!("{name}_count"), &[], &count);
+    }
+}
+
+fn render_uplink(out: &mut String, u: &UplinkStatus) {
+    let flag = |b: bool| if b { "1" } else { "0" };
+    let gauges = [
+        ("keis_uplink_connected", "gauge", "1 while the edge is connected to the central server.", flag(u.connected)),
+        ("keis_uplink_idle", "gauge", "1 while everything known is in sync with the central server.", flag(u.idle)),
+    ];
+    for (name, kind, help, v) in gauges {
+        header_lines(out, name, kind, help);
+        sample(out, name, &[], v);
+    }
+    let numbers = [
+        ("keis_uplink_pending_documents", "gauge", "Documents queued or in flight upstream.", u.pending as u64),
+        ("keis_uplink_connects_total", "counter", "Connections opened to the central server.", u.connects),
+        ("keis_uplink_rejected_total", "counter", "Documents whose changes the central server refused.", u.rejected),
+    ];
+    for (name, kind, help, v) in numbers {
+        header_lines(out, name, kind, help);
+        sample(out, name, &[], &v.to_string());
     }
 }
 
@@ -278,6 +322,31 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edge_reports_its_uplink_and_a_central_server_does_not() {
+        let m = Metrics::new();
+        assert!(!m.render().contains("keis_uplink"), "no uplink, no uplink metrics");
+        let status = UplinkStatus { connected: false, pending: 3, connects: 2, rejected: 1, ..UplinkStatus::default() };
+        let (tx, rx) = watch::channel(status);
+        m.watch_uplink(rx);
+        let text = m.render();
+        for line in [
+            "keis_uplink_connected 0\n",
+            "keis_uplink_idle 0\n",
+            "keis_uplink_pending_documents 3\n",
+            "keis_uplink_connects_total 2\n",
+            "keis_uplink_rejected_total 1\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+        tx.send_modify(|s| {
+            s.connected = true;
+            s.idle = true;
+        });
+        let text = m.render();
+        assert!(text.contains("keis_uplink_connected 1\n") && text.contains("keis_uplink_idle 1\n"), "{text}");
+    }
 
     #[test]
     fn labels_are_escaped_and_histograms_are_cumulative() {

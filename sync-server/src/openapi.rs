@@ -74,7 +74,22 @@ fn schemas() -> Value {
             ("message", string("What went wrong and what the user can do.")),
             ("received", json!({ "type": ["integer", "null"], "description": "Blob routes: bytes the server holds; resume the upload there." })),
         ]),
-        "Health": object(&[("status", json!({ "const": "ok" })), ("version", string("The server's version."))]),
+        "Health": object(&[
+            ("status", json!({ "const": "ok" })),
+            ("version", string("The server's version.")),
+            ("uplink", json!({
+                "type": ["object", "null"],
+                "description": "An edge server's link to the central server; absent on a central server.",
+                "properties": {
+                    "connected": { "type": "boolean" },
+                    "idle": { "type": "boolean", "description": "Everything known is in sync upstream." },
+                    "pending": { "type": "integer", "minimum": 0, "description": "Documents queued or in flight." },
+                    "waiting_for_approval": { "type": "boolean" },
+                    "last_error": { "type": ["string", "null"], "description": "Why the uplink is down, if it is." },
+                },
+                "required": ["connected", "idle", "pending", "waiting_for_approval"],
+            })),
+        ]),
         "JournalRow": object(&[
             ("id", string("Case id.")),
             ("number", string("Case number as shown to officials.")),

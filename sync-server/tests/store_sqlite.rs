@@ -245,8 +245,10 @@ async fn a_recorded_change_stores_its_journal_row_and_audit_line_or_nothing() {
         detail: detail.into(),
     };
 
-    let seq =
-        store.append_recorded(&id, &hromada, &doc.save(), Some(row.clone()), audit("3 KB")).await.expect("append");
+    let seq = store
+        .append_recorded(&id, &hromada, &doc.save(), Some(row.clone()), audit("3 KB"), None)
+        .await
+        .expect("append");
     let journal = store.journal(JournalQuery { limit: 10, ..Default::default() }).await.expect("journal");
     assert_eq!(journal.rows.iter().map(|r| r.row.id.as_str()).collect::<Vec<_>>(), vec![id.as_str()]);
     let lines = store.audit(AuditQuery { case_id: Some(id.clone()), limit: 10, ..Default::default() }).await;
@@ -259,7 +261,7 @@ async fn a_recorded_change_stores_its_journal_row_and_audit_line_or_nothing() {
     moved.row.id = "case-elsewhere".into();
     store.append_changes("case-elsewhere", "UA-OTHER", b"x").await.expect("first chunk");
     let err = store
-        .append_recorded("case-elsewhere", &hromada, b"y", Some(moved), audit("moved"))
+        .append_recorded("case-elsewhere", &hromada, b"y", Some(moved), audit("moved"), None)
         .await
         .expect_err("other scope");
     assert!(matches!(err, StoreError::ScopeMismatch { .. }), "{err}");

@@ -107,9 +107,17 @@ async fn edge_and_central_sync_through_a_cut_uplink_and_a_central_restart() {
     );
     assert_eq!(status_on(&sta, &case1), Some(Status::Application(AppStatus::SentToBackOffice)));
 
+    let health = edge.get_json("/healthz").await;
+    assert_eq!(health["uplink"]["connected"], true, "{health}");
+    assert!(central.get_json("/healthz").await.get("uplink").is_none(), "a central server has no uplink");
+
     // The uplink is cut: the tablet keeps syncing with the edge.
     proxy.cut();
     uplink.wait_for(PATIENCE, |s| !s.connected).await.expect("the edge sees the uplink down");
+    let health = edge.get_json("/healthz").await;
+    assert_eq!((&health["status"], &health["uplink"]["connected"]), (&"ok".into(), &false.into()), "{health}");
+    assert!(health["uplink"]["last_error"].is_string(), "{health}");
+    assert!(edge.metrics.render().contains("keis_uplink_connected 0\n"));
     let case2 = submitted_case(&mut sta, 2);
     let w = sync(&edge, &mut sta).await;
     assert!(

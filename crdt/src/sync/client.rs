@@ -33,6 +33,10 @@ pub trait ClientHost {
     fn rejected(&mut self, doc: &str, code: u16, reason: &str) -> Result<(), HostError>;
     /// Every document changed up to `cursor` is in sync.
     fn save_cursor(&mut self, cursor: u64) -> Result<(), HostError>;
+    /// Forgets what the exchange about `doc` knows in flight (its state as persisted, as
+    /// after a reconnect), so the next [`generate`](Self::generate) states where this side
+    /// stands even if the last exchange ended in step: the server has changed it since.
+    fn restart(&mut self, doc: &str) -> Result<(), HostError>;
 }
 
 /// Why a session cannot go on. The connection should be closed; nothing is lost, and a
@@ -69,6 +73,9 @@ pub struct ClientSession {
     queue: VecDeque<String>,
     queued: HashSet<String>,
     in_flight: HashSet<String>,
+    /// Documents announced while in flight: the exchange under way may end before the
+    /// announced change, so they go again once it is through.
+    again: HashSet<String>,
     /// Documents announced by `Changed` pages and not yet through.
     announced: BTreeSet<String>,
     /// The cursor to save once `announced` is empty and no page is outstanding.
@@ -89,6 +96,7 @@ impl ClientSession {
             queue: VecDeque::new(),
             queued: HashSet::new(),
             in_flight: HashSet::new(),
+            again: HashSet::new(),
             announced: BTreeSet::new(),
             target_cursor: None,
             page_outstanding: true,
@@ -133,7 +141,9 @@ impl ClientSession {
             Frame::Changed { cursor, more, docs } if self.phase == Phase::Ready => {
                 for d in docs {
                     self.announced.insert(d.clone());
-                    if !self.in_flight.contains(&d) {
+                    if self.in_flight.contains(&d) {
+                        self.again.insert(d);
+                    } else {
                         self.enqueue(d);
                     }
                 }
@@ -180,7 +190,12 @@ impl ClientSession {
 
     fn finish(&mut self, doc: &str, rejected: bool) {
         self.in_flight.remove(doc);
-        self.announced.remove(doc);
+        // Announced again meanwhile: it stays announced and goes again (see `pump`).
+        if self.again.contains(doc) {
+            self.enqueue(doc.to_owned());
+        } else {
+            self.announced.remove(doc);
+        }
         if rejected {
             self.progress.docs_rejected += 1;
         } else {
@@ -197,6 +212,11 @@ impl ClientSession {
         while self.in_flight.len() < self.window {
             let Some(doc) = self.queue.pop_front() else { break };
             self.queued.remove(&doc);
+            // An announced document may have been through an exchange in this session that
+            // ended in step: the server has changed it since.
+            if self.again.remove(&doc) | self.announced.contains(&doc) {
+                host.restart(&doc)?;
+            }
             match host.generate(&doc)? {
                 Some(message) => {
                     self.in_flight.insert(doc.clone());

@@ -108,6 +108,11 @@ impl ClientHost for MemoryDevice {
         self.cursor = cursor;
         Ok(())
     }
+
+    fn restart(&mut self, doc: &str) -> Result<(), HostError> {
+        self.live.remove(doc);
+        Ok(())
+    }
 }
 
 /// Checks a document as it would be after a device's changes; `Err` refuses them.

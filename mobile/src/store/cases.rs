@@ -26,6 +26,7 @@ impl Store {
     /// into what is stored, appended as a chunk, marked dirty.
     pub fn put_case(&mut self, case: &mut CaseDoc) -> Result<(), StoreError> {
         let id = case.case().id.clone();
+        self.edits += 1;
         let p = self.parts(Activity::User)?;
         match p.load_doc(&id)? {
             None => p.store_changes(&id, case.automerge_mut(), &[], true),
@@ -45,6 +46,7 @@ impl Store {
         at: i64,
         f: impl FnOnce(&mut Case, &mut Ids) -> R,
     ) -> Result<R, StoreError> {
+        self.edits += 1;
         let p = self.parts(Activity::User)?;
         let doc = p.load_doc(id)?.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
         let mut case = CaseDoc::from_automerge(doc)?;

@@ -1,10 +1,13 @@
 //! The store as the device's side of a sync session ([`ClientHost`]), following
 //! [`keis_crdt::sync::memory::MemoryDevice`], the reference host.
 //!
-//! A [`StoreHost`] lives for one session: it starts with no in-flight sync state (each
-//! document's state is decoded from its persisted form on first use), keeps the
-//! documents of the session in memory, and writes every change through to the store
-//! before answering. Received changes are appended as chunks but do not make a case
+//! A session starts with no in-flight sync state (each document's state is decoded from
+//! its persisted form on first use), keeps the documents of the session in memory (its
+//! [`SyncCache`]), and writes every change through to the store before answering. The
+//! sync client builds a [`StoreHost`] for each frame from the cache
+//! ([`Store::resume_sync`]) and lets go of the store while it waits on the network; a case
+//! the user edited in between is loaded afresh, so the session never writes from, nor
+//! judges by, a stale copy. Received changes are appended as chunks but do not make a case
 //! dirty; a case stays dirty until the server's heads cover ours, and keeps a refusal's
 //! reason until then.
 
@@ -16,17 +19,26 @@ use keis_crdt::sync::{ClientHost, HostError, head_bytes};
 
 use super::{Activity, Parts, Store, StoreError, db};
 
-/// One sync session's view of the store.
-pub struct StoreHost<'a> {
-    store: &'a mut Store,
+/// What a sync session keeps between frames.
+#[derive(Default)]
+pub struct SyncCache {
     live: HashMap<String, sync::State>,
     docs: HashMap<String, AutoCommit>,
+    /// The store's edit count when `docs` were loaded.
+    edits: u64,
 }
 
-impl std::fmt::Debug for StoreHost<'_> {
+impl std::fmt::Debug for SyncCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreHost").field("docs", &self.docs.len()).finish_non_exhaustive()
+        f.debug_struct("SyncCache").field("docs", &self.docs.len()).finish_non_exhaustive()
     }
+}
+
+/// One sync session's view of the store.
+#[derive(Debug)]
+pub struct StoreHost<'a> {
+    store: &'a mut Store,
+    cache: SyncCache,
 }
 
 impl Store {
@@ -37,7 +49,18 @@ impl Store {
         let p = self.parts(Activity::Background)?;
         let cursor = db::cursor(p.conn)?;
         let dirty = p.dirty()?;
-        Ok((StoreHost { store: self, live: HashMap::new(), docs: HashMap::new() }, cursor, dirty))
+        let cache = SyncCache { edits: self.edits, ..SyncCache::default() };
+        Ok((StoreHost { store: self, cache }, cursor, dirty))
+    }
+
+    /// The host of a session going on with `cache` (from [`StoreHost::into_cache`]). If
+    /// cases were edited since, the documents it loaded are dropped and read again.
+    pub fn resume_sync(&mut self, mut cache: SyncCache) -> StoreHost<'_> {
+        if cache.edits != self.edits {
+            cache.docs.clear();
+            cache.edits = self.edits;
+        }
+        StoreHost { store: self, cache }
     }
 }
 
@@ -45,8 +68,13 @@ impl StoreHost<'_> {
     /// The store, e.g. to edit a case during the session (then call
     /// `ClientSession::touch`). Cached documents are dropped, so the session sees the edit.
     pub fn store(&mut self) -> &mut Store {
-        self.docs.clear();
+        self.cache.docs.clear();
         self.store
+    }
+
+    /// What the session keeps while it lets go of the store.
+    pub fn into_cache(self) -> SyncCache {
+        self.cache
     }
 
     fn with<R>(
@@ -55,12 +83,12 @@ impl StoreHost<'_> {
         f: impl FnOnce(&Parts<'_>, &mut AutoCommit, &mut sync::State) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let p = self.store.parts(Activity::Background)?;
-        if !self.docs.contains_key(doc) {
+        if !self.cache.docs.contains_key(doc) {
             let d = p.load_doc(doc)?.unwrap_or_else(|| AutoCommit::new().with_actor(p.actor.clone()));
-            self.docs.insert(doc.to_owned(), d);
+            self.cache.docs.insert(doc.to_owned(), d);
         }
-        let d = self.docs.get_mut(doc).ok_or(StoreError::NotFound(doc.to_owned()))?;
-        let mut state = match self.live.remove(doc) {
+        let d = self.cache.docs.get_mut(doc).ok_or(StoreError::NotFound(doc.to_owned()))?;
+        let mut state = match self.cache.live.remove(doc) {
             Some(s) => s,
             None => match p.sync_state(doc)? {
                 // A state that does not decode is only an optimisation lost: start afresh.
@@ -77,7 +105,7 @@ impl StoreHost<'_> {
         };
         let out = f(&p, d, &mut state);
         let persisted = p.set_sync_state(doc, &state.encode());
-        self.live.insert(doc.to_owned(), state);
+        self.cache.live.insert(doc.to_owned(), state);
         let out = out?;
         persisted?;
         Ok(out)
@@ -134,5 +162,11 @@ impl ClientHost for StoreHost<'_> {
     fn save_cursor(&mut self, cursor: u64) -> Result<(), HostError> {
         let p = self.store.parts(Activity::Background).map_err(HostError::new)?;
         db::set_cursor(p.conn, cursor).map_err(HostError::new)
+    }
+
+    fn restart(&mut self, doc: &str) -> Result<(), HostError> {
+        // The next use decodes the persisted state (in-flight knowledge dropped).
+        self.cache.live.remove(doc);
+        Ok(())
     }
 }

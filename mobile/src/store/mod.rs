@@ -50,7 +50,7 @@ use rusqlite::Connection;
 pub use cases::Rejection;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
-pub use host::StoreHost;
+pub use host::{StoreHost, SyncCache};
 pub use keys::{AttemptPolicy, PRODUCTION_ITERATIONS, Pin};
 
 use crypto::SealKey;
@@ -105,6 +105,8 @@ pub struct Store {
     rng: Rng,
     actor: ActorId,
     unlocked: Option<Unlocked>,
+    /// Counts the user's edits of cases, so a sync session knows its copies are stale.
+    edits: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -169,6 +171,7 @@ impl Store {
             rng,
             actor: ActorId::from(&actor[..]),
             unlocked,
+            edits: 0,
         })
     }
 
@@ -187,6 +190,7 @@ impl Store {
             rng,
             actor: ActorId::from(actor.as_slice()),
             unlocked: None,
+            edits: 0,
         })
     }
 

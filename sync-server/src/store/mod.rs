@@ -47,7 +47,7 @@ pub use error::StoreError;
 pub use sqlite::{SqliteStore, StoreConfig};
 pub use types::{
     ALL_SCOPES, AuditCursor, AuditEntry, AuditPage, AuditQuery, AuditRecord, BlobStatus, Changed, Chunk, Device,
-    DeviceStatus, NewDevice, Seq, StoredDoc, check_blob_hash,
+    DeviceStatus, NewDevice, Seq, StateWith, StoredDoc, check_blob_hash,
 };
 
 /// Durable storage of one server. Object-safe: share it as `Arc<dyn Store>`.
@@ -64,10 +64,10 @@ pub trait Store: Send + Sync + 'static {
     async fn append_changes(&self, doc_id: &str, scope: &str, bytes: &[u8]) -> Result<Seq, StoreError>;
 
     /// [`append_changes`](Self::append_changes) with what follows a stored change: the
-    /// case's journal row (if any) and the audit line of the write, whose `detail` is
-    /// prefixed with `seq N, `. A backend should do all three in one transaction (one
-    /// durable commit, and no change without its audit line); this default runs them one
-    /// after the other.
+    /// case's journal row (if any), the audit line of the write, whose `detail` is
+    /// prefixed with `seq N, `, and the sending peer's sync state (if any). A backend
+    /// should do all of it in one transaction (one durable commit, and no change without
+    /// its audit line); this default runs them one after the other.
     async fn append_recorded(
         &self,
         doc_id: &str,
@@ -75,6 +75,7 @@ pub trait Store: Send + Sync + 'static {
         bytes: &[u8],
         journal: Option<JournalEntry>,
         mut audit: AuditEntry,
+        state: Option<StateWith>,
     ) -> Result<Seq, StoreError> {
         let seq = self.append_changes(doc_id, scope, bytes).await?;
         if let Some(entry) = journal {
@@ -82,6 +83,9 @@ pub trait Store: Send + Sync + 'static {
         }
         audit.detail = format!("seq {}, {}", seq.0, audit.detail);
         self.append_audit(audit).await?;
+        if let Some(s) = state {
+            self.put_sync_state(&s.peer_id, doc_id, &(s.encode)(seq)).await?;
+        }
         Ok(seq)
     }
 

@@ -136,6 +136,20 @@ pub struct Device {
     pub edge: bool,
 }
 
+/// A peer's sync state to save with a stored change, in the same commit: encoded once
+/// the change's sequence number is known (the state records up to which change the peer
+/// holds the document).
+pub struct StateWith {
+    pub peer_id: String,
+    pub encode: Box<dyn FnOnce(Seq) -> Vec<u8> + Send>,
+}
+
+impl std::fmt::Debug for StateWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateWith").field("peer_id", &self.peer_id).finish_non_exhaustive()
+    }
+}
+
 /// One line of the audit log, as appended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {

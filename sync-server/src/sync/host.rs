@@ -8,6 +8,19 @@
 //! journal row recomputed and upserted, and the fork kept.
 //! A refused or unreadable message leaves the stored document and the sync state as they
 //! were.
+//!
+//! # Group commit
+//!
+//! An authorised change goes to the store's writer without waiting for its commit, so
+//! the changes of a connection that arrive close together share a commit (one fsync). The
+//! document's writer lock is held until that commit is durable. The host answers at once;
+//! the connection holds each batch's replies until its [`Ticket`] resolves, so nothing is
+//! acknowledged before it is durable (`ws`). Before the host judges a second change to a
+//! document whose first is still pending, or waits for a lock another connection holds,
+//! it waits for its own pending commits (so a host never waits for a lock while holding
+//! others). The device's sync state goes into the same commit as its change; other
+//! sync states are persisted without holding anything up: a lost one costs a round trip,
+//! never a change ([`super::peer`]).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -22,8 +35,12 @@ use tokio::runtime::Handle;
 
 use super::check::{Hromadas, acting_position, case_of, position_in, refusal_code};
 use super::peer::{Lru, Peer};
-use super::{Hub, SyncError, Write};
+use super::{Held, Hub, SyncError};
 use crate::store::{Seq, StoreError};
+pub(crate) use commit::Ticket;
+use commit::{Authorised, Pending};
+
+mod commit;
 
 /// Documents kept loaded per connection.
 const DOC_CACHE: usize = 16;
@@ -37,8 +54,10 @@ struct Loaded {
     doc: AutoCommit,
     /// The hromada it is filed under.
     scope: String,
-    /// The last change it includes.
+    /// The last change it includes (unless `pending`).
     covers: u64,
+    /// It includes a change of this connection not yet known durable.
+    pending: bool,
 }
 
 /// Storage and authorisation for one connected device.
@@ -54,14 +73,14 @@ pub(crate) struct StoreHost {
     read: HashSet<String>,
     /// Whether the device is a trusted edge server (read from the store once).
     edge: Option<bool>,
+    /// Changes handed to the store, not yet recorded here.
+    pending: Vec<Pending>,
+    /// Documents whose sync state changed since it was persisted.
+    dirty: Vec<String>,
 }
 
 fn host_err(e: impl Into<SyncError>) -> HostError {
     HostError::new(e.into())
-}
-
-fn heads_equal(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
-    a.len() == b.len() && a.iter().all(|h| b.contains(h))
 }
 
 impl StoreHost {
@@ -77,6 +96,8 @@ impl StoreHost {
             peers: Lru::new(PEER_CACHE),
             read: HashSet::new(),
             edge: None,
+            pending: Vec::new(),
+            dirty: Vec::new(),
         }
     }
 
@@ -101,7 +122,11 @@ impl StoreHost {
 
     /// The stored document, loaded if not cached or if this process changed it since.
     fn loaded(&mut self, doc: &str) -> Result<Option<&mut Loaded>, HostError> {
+        // A change whose commit is over is recorded first: then others may have written.
+        self.settle(false)?;
         let fresh = match (self.docs.get(doc), self.hub.version(doc)) {
+            // Still in flight: the writer lock is held, no one else has written it.
+            (Some(Some(l)), _) if l.pending => true,
             (Some(Some(l)), Some(v)) => l.covers >= v,
             // Unknown when looked up, and not written here since.
             (Some(None), Some(_)) | (None, _) => false,
@@ -114,7 +139,7 @@ impl StoreHost {
                 Some(s) => {
                     let doc = AutoCommit::load(&s.concatenated())
                         .map_err(|source| host_err(SyncError::StoredDoc { doc_id: s.doc_id.clone(), source }))?;
-                    Some(Loaded { doc, scope: s.scope, covers: s.covers.0 })
+                    Some(Loaded { doc, scope: s.scope, covers: s.covers.0, pending: false })
                 }
             };
             self.docs.put(doc, loaded);
@@ -130,18 +155,17 @@ impl StoreHost {
         self.peers.get(doc).ok_or_else(|| host_err(StoreError::Closed))
     }
 
-    /// Records what the device holds and persists its state if that changed.
-    fn keep(&mut self, doc: &str, mut peer: Peer, ours: &[ChangeHash], covers: u64) -> Result<(), HostError> {
-        if peer.state.their_heads.as_deref().is_some_and(|theirs| heads_equal(theirs, ours)) {
-            peer.held = peer.held.max(covers);
-        }
-        let bytes = peer.encode();
-        if peer.persisted.as_deref() != Some(&bytes) {
-            self.rt.block_on(self.hub.store.put_sync_state(&self.device, doc, &bytes)).map_err(host_err)?;
-            peer.persisted = Some(bytes);
-        }
+    /// Records what the device holds; its state is persisted when the batch ends.
+    fn keep(&mut self, doc: &str, mut peer: Peer, ours: &[ChangeHash], covers: u64) {
+        peer.held_if_at(ours, covers);
         self.peers.put(doc, peer);
-        Ok(())
+        self.touched(doc);
+    }
+
+    fn touched(&mut self, doc: &str) {
+        if !self.dirty.iter().any(|d| d == doc) {
+            self.dirty.push(doc.to_owned());
+        }
     }
 
     /// Whether the device holds `doc` at `seq`, its latest change.
@@ -192,8 +216,9 @@ impl StoreHost {
         Receipt::Rejected { code: codes::MALFORMED, reason }
     }
 
-    /// [`ServerHost::receive`] under the document's writer lock.
-    fn receive_locked(&mut self, doc: &str, msg: sync::Message) -> Result<Receipt, HostError> {
+    /// [`ServerHost::receive`] under the document's writer lock (`held`, released on
+    /// return or, if a change is stored, once it is durable).
+    fn receive_locked(&mut self, doc: &str, msg: sync::Message, held: Held) -> Result<Receipt, HostError> {
         let hromadas = self.hromadas.clone();
         let (mut fork, old_heads) = match self.loaded(doc)? {
             Some(l) if !hromadas.covers(&l.scope) => {
@@ -212,7 +237,7 @@ impl StoreHost {
         let new_heads = fork.get_heads();
         if new_heads == old_heads {
             let covers = self.docs.get(doc).and_then(|l| l.as_ref()).map_or(0, |l| l.covers);
-            self.keep(doc, peer, &new_heads, covers)?;
+            self.keep(doc, peer, &new_heads, covers);
             return Ok(Receipt::Accepted);
         }
         let after = match case_of(&mut fork) {
@@ -237,21 +262,12 @@ impl StoreHost {
             return self.refuse(doc, saved, &refusal, pos.as_ref());
         }
         let bytes = if old_heads.is_empty() { fork.save() } else { fork.save_after(&old_heads) };
-        let write = Write {
-            doc,
-            case: &after,
-            bytes: &bytes,
-            device: &self.device,
-            origin: &self.device,
-            position: pos.as_ref(),
-            what: None,
-        };
-        let seq = match self.rt.block_on(self.hub.store_change(write)).map_err(host_err)? {
-            Ok(seq) => seq,
-            Err(refusal) => return self.refuse(doc, saved, &refusal, pos.as_ref()),
-        };
-        self.docs.put(doc, Some(Loaded { doc: fork, scope: after.hromada.clone(), covers: seq }));
-        self.keep(doc, peer, &new_heads, seq)?;
+        let covers = self.docs.get(doc).and_then(|l| l.as_ref()).map_or(0, |l| l.covers);
+        let scope = after.hromada.clone();
+        let change = Authorised { after, bytes, position: pos, heads: new_heads };
+        self.store(doc, change, &peer, held);
+        self.docs.put(doc, Some(Loaded { doc: fork, scope, covers, pending: true }));
+        self.peers.put(doc, peer);
         Ok(Receipt::Accepted)
     }
 }
@@ -262,6 +278,8 @@ impl ServerHost for StoreHost {
     }
 
     fn changed_since(&mut self, cursor: u64, limit: usize) -> Result<ChangedPage, HostError> {
+        // What the device holds of this connection's changes is known once they are stored.
+        self.settle(true)?;
         let scopes = self.hromadas.store_scopes();
         let mut next = Vec::with_capacity(scopes.len());
         for s in &scopes {
@@ -292,15 +310,22 @@ impl ServerHost for StoreHost {
             self.hub.metrics.change_rejected("malformed");
             return Ok(Receipt::Rejected { code: codes::MALFORMED, reason: "unreadable sync message".into() });
         };
+        // A second change to a document of this batch is judged against the first one
+        // stored.
+        if self.pending.iter().any(|p| p.doc == doc) {
+            self.settle(true)?;
+        }
         // One writer per document: fork, authorise and append see no one else's append
         // in between, so the fork kept in the cache is the stored document.
-        let writer = self.hub.writer(doc);
-        let receipt = {
-            let _guard = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            self.receive_locked(doc, msg)
+        let held = match self.hub.try_hold(doc) {
+            Some(held) => held,
+            // Never wait for a lock while holding others (they are released once stored).
+            None => {
+                self.settle(true)?;
+                self.hub.hold(doc)
+            }
         };
-        self.hub.release_writer(doc, writer);
-        receipt
+        self.receive_locked(doc, msg, held)
     }
 
     fn generate(&mut self, doc: &str) -> Result<Option<Vec<u8>>, HostError> {
@@ -318,7 +343,7 @@ impl ServerHost for StoreHost {
             }
             None => (empty.sync().generate_sync_message(&mut peer.state), Vec::new(), 0, String::new()),
         };
-        self.keep(doc, peer, &heads, covers)?;
+        self.keep(doc, peer, &heads, covers);
         let Some(msg) = msg else { return Ok(None) };
         // The first time this connection sends a case's content, the read is audited.
         if !msg.changes.is_empty() && self.read.insert(doc.to_owned()) {

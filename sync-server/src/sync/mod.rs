@@ -10,6 +10,8 @@
 //! - `check`: reading the case before and after a change and asking
 //!   [`keis_crdt::authz::authorize`].
 //! - `peer`: the per-(device, document) sync state as persisted, and the small caches.
+//! - `lock`: the writer lock of a document, held until a change's commit is durable.
+//! - `outbox`: replies waiting for the commit of the changes they answer.
 //! - `write`: storing an authorised change (append, notices, journal row, audit), shared
 //!   by the sync host and the workflow actions over HTTP ([`crate::cases`]), and the
 //!   actor of server-side actions.
@@ -24,7 +26,8 @@
 //! works on any runtime flavour (unlike `block_in_place`), never blocks a runtime worker,
 //! and a panic in the handling (a bug, or Automerge on hostile input) ends that one
 //! connection with an `Error` frame instead of taking a worker down. Frames of one
-//! connection are handled one at a time, in order.
+//! connection are handled in order, in batches of those already received; a batch's
+//! replies go out once its changes are durable (`host`'s group commit, `outbox`).
 //!
 //! # Scope
 //!
@@ -59,6 +62,8 @@
 
 pub(crate) mod check;
 mod host;
+mod lock;
+mod outbox;
 mod peer;
 pub mod upstream;
 mod write;
@@ -73,6 +78,8 @@ use tokio::sync::broadcast;
 use crate::auth::Auth;
 use crate::metrics::Metrics;
 use crate::store::{ALL_SCOPES, Seq, Store, StoreError};
+use lock::DocLock;
+pub(crate) use lock::Held;
 
 pub(crate) use write::Write;
 pub use ws::{routes, routes_with};
@@ -96,6 +103,10 @@ pub enum SyncError {
     },
     #[error("the handling of a frame did not finish: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Authorised, yet the store did not take it (a document filed under another
+    /// hromada meanwhile). Nothing was stored or acknowledged; the device sends it again.
+    #[error("the store did not take the changes to {doc_id} ({reason}); sync again")]
+    NotStored { doc_id: String, reason: String },
 }
 
 /// What every connection of one server shares: the store, the auth service (for the
@@ -115,7 +126,7 @@ pub struct Hub {
     /// Stored changes, for live notices to the other connections.
     notices: broadcast::Sender<Notice>,
     /// One writer lock per document being written (entries go when unused).
-    writers: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    writers: Mutex<HashMap<String, Arc<DocLock>>>,
     /// Random, per process: what the Automerge actors of server-side actions derive
     /// from (see [`Hub::action_actor`]).
     instance: [u8; 16],
@@ -191,13 +202,13 @@ impl Hub {
         *e = (*e).max(seq);
     }
 
-    /// The writer lock of `doc`; hand it back with [`Hub::release_writer`].
-    pub(crate) fn writer(&self, doc: &str) -> Arc<Mutex<()>> {
+    /// The writer lock of `doc` (take it with [`Hub::hold`]).
+    fn writer(&self, doc: &str) -> Arc<DocLock> {
         lock(&self.writers).entry(doc.to_owned()).or_default().clone()
     }
 
     /// Drops the lock entry of `doc` once no one holds or waits for it.
-    pub(crate) fn release_writer(&self, doc: &str, writer: Arc<Mutex<()>>) {
+    fn release_writer(&self, doc: &str, writer: Arc<DocLock>) {
         let mut writers = lock(&self.writers);
         drop(writer);
         if writers.get(doc).is_some_and(|w| Arc::strong_count(w) == 1) {

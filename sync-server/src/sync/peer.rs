@@ -8,7 +8,7 @@
 //! Automerge state with `held = 0`; unreadable bytes as a fresh state: the worst case is
 //! one more round trip, never a lost change.
 
-use automerge::sync;
+use automerge::{ChangeHash, sync};
 
 const MAGIC: &[u8; 4] = b"KSP1";
 
@@ -35,6 +35,15 @@ impl Peer {
         };
         let state = sync::State::decode(rest).unwrap_or_default();
         Self { state, held, persisted: Some(bytes.to_vec()) }
+    }
+
+    /// Records that the device holds the document up to change `seq` if the heads it
+    /// last stated are `ours` (the document's heads with that change).
+    pub(crate) fn held_if_at(&mut self, ours: &[ChangeHash], seq: u64) {
+        let Some(theirs) = self.state.their_heads.as_deref() else { return };
+        if theirs.len() == ours.len() && theirs.iter().all(|h| ours.contains(h)) {
+            self.held = self.held.max(seq);
+        }
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {

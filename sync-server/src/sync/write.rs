@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::Hub;
 use crate::journal::JournalEntry;
-use crate::store::{AuditEntry, StoreError};
+use crate::store::{AuditEntry, StateWith, StoreError};
 
 /// One authorised change to store.
 #[derive(Debug)]
@@ -32,6 +32,8 @@ pub(crate) struct Write<'a> {
     pub(crate) position: Option<&'a Position>,
     /// Added to the audit line (e.g. the workflow action's code).
     pub(crate) what: Option<&'a str>,
+    /// The sending device's sync state, saved in the same commit.
+    pub(crate) state: Option<StateWith>,
 }
 
 /// A random id for this server process (falls back to the clock and process id if the
@@ -67,7 +69,7 @@ impl Hub {
     /// Appends `w` durably, with its journal row and its audit line in the same commit, and
     /// announces it. `Ok(Err(_))` if the store refused it (a document filed under another
     /// hromada): nothing stored.
-    pub(crate) async fn store_change(&self, w: Write<'_>) -> Result<Result<u64, Refusal>, StoreError> {
+    pub(crate) async fn store_change(&self, mut w: Write<'_>) -> Result<Result<u64, Refusal>, StoreError> {
         let started = std::time::Instant::now();
         let row = crate::journal::catalogue().map(|c| JournalEntry::of_case(w.case, c, self.auth.now_ms()));
         let mut detail = format!("{} bytes", w.bytes.len());
@@ -76,7 +78,7 @@ impl Hub {
             detail.push_str(what);
         }
         let audit = self.audit_entry(w.device, w.doc, w.position, "write", detail);
-        let appended = self.store.append_recorded(w.doc, &w.case.hromada, w.bytes, row, audit).await;
+        let appended = self.store.append_recorded(w.doc, &w.case.hromada, w.bytes, row, audit, w.state.take()).await;
         self.metrics.store_append(started.elapsed());
         let seq = match appended {
             Ok(seq) => seq.0,

@@ -3,8 +3,11 @@
 //! The upgrade needs a valid session (`Authorization: Bearer <token>`, the
 //! [`Authenticated`] extractor): without one it is refused with 401 (403 for a revoked
 //! device) before any WebSocket exists. Then each binary message is one frame for the
-//! connection's [`ServerSession`]; its reply frames go back in order, and a reply that
-//! closes the session closes the socket. Text messages and messages larger than
+//! connection's [`ServerSession`]. The frames already received are handled together as
+//! a batch (at most [`BATCH`]); the batch's replies wait in the `outbox` until the
+//! changes they answer are durable, while the next frames are read and handled (their
+//! changes join the same group commit). Replies go back in the order the frames came,
+//! and a reply that closes the session closes the socket. Text messages and messages larger than
 //! [`MAX_FRAME`] are not part of the protocol: an `Error` frame, then close.
 //!
 //! While connected, a device is told live (a `Changed` frame, as `ServerSession::notify`
@@ -15,11 +18,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum::routing::get;
+use futures_util::FutureExt;
 use keis_crdt::sync::{Frame, MAX_FRAME, Reply, ServerSession, codes};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast::error::RecvError;
@@ -27,6 +32,7 @@ use tracing::Instrument;
 
 use super::check::Hromadas;
 use super::host::StoreHost;
+use super::outbox::{INTERNAL, Outbox, Queued};
 use super::{Hub, PAGE_SIZE};
 use crate::auth::{Auth, Authenticated, SessionInfo};
 use crate::metrics::{Direction, Metrics};
@@ -109,12 +115,12 @@ async fn session_holds(hub: &Hub, token: &str, checked: &mut Instant) -> bool {
 }
 
 /// The frame that ends a connection for a protocol error.
-fn error_frame(code: u16, message: &str) -> Vec<u8> {
+pub(super) fn error_frame(code: u16, message: &str) -> Vec<u8> {
     Frame::Error { code, message: message.to_owned() }.encode()
 }
 
 /// Sends `frames`; `false` if the device is gone.
-async fn send_all(socket: &mut WebSocket, metrics: &Metrics, frames: Vec<Frame>) -> bool {
+pub(super) async fn send_all(socket: &mut WebSocket, metrics: &Metrics, frames: Vec<Frame>) -> bool {
     for f in frames {
         let bytes = f.encode();
         metrics.frame(Direction::Out, bytes.len());
@@ -125,7 +131,7 @@ async fn send_all(socket: &mut WebSocket, metrics: &Metrics, frames: Vec<Frame>)
     true
 }
 
-async fn close(socket: &mut WebSocket, metrics: &Metrics, code: u16, last: Option<Vec<u8>>) {
+pub(super) async fn close(socket: &mut WebSocket, metrics: &Metrics, code: u16, last: Option<Vec<u8>>) {
     if let Some(m) = last {
         metrics.frame(Direction::Out, m.len());
         let _ = socket.send(Message::Binary(m.into())).await;
@@ -146,31 +152,45 @@ struct Conn {
 impl Conn {
     /// Runs `f` on the session and its host on a blocking thread (see the module
     /// documentation of [`super`]); a panic there ends the connection with an `Error`.
-    async fn blocking<F>(&mut self, f: F) -> Reply
+    /// The reply comes with the ticket it must wait for: nothing of it goes out before
+    /// the changes it answers are durable.
+    async fn blocking<F>(&mut self, f: F) -> Queued
     where
         F: FnOnce(&mut ServerSession, &mut StoreHost) -> Reply + Send + 'static,
     {
-        let internal = || {
-            let message = "the server could not complete the request; try again later".to_owned();
-            Reply { frames: vec![Frame::Error { code: codes::INTERNAL, message }], close: true }
+        let internal = || Queued {
+            reply: Reply {
+                frames: vec![Frame::Error { code: codes::INTERNAL, message: INTERNAL.into() }],
+                close: true,
+            },
+            ticket: None,
         };
         let Some((mut s, mut host)) = self.session.take() else { return internal() };
         let span = tracing::Span::current();
         let handled = tokio::task::spawn_blocking(move || {
-            let reply = span.in_scope(|| f(&mut s, &mut host));
-            (s, host, reply)
+            let queued = span.in_scope(|| {
+                let reply = f(&mut s, &mut host);
+                match host.end_batch() {
+                    Ok(ticket) => Queued { reply, ticket: Some(ticket) },
+                    Err(e) => {
+                        tracing::error!(error = %e, "storing synced changes failed");
+                        internal()
+                    }
+                }
+            });
+            (s, host, queued)
         })
         .await;
         match handled {
-            Ok((s, host, reply)) => {
+            Ok((s, host, queued)) => {
                 self.session = Some((s, host));
-                for f in &reply.frames {
+                for f in &queued.reply.frames {
                     if let Frame::Changed { cursor, more, .. } = f {
                         self.cursor = Some(*cursor);
                         self.paging = *more;
                     }
                 }
-                reply
+                queued
             }
             Err(e) => {
                 tracing::error!(error = %e, "sync frame handling failed");
@@ -185,6 +205,38 @@ impl Conn {
     fn notice_from(&self) -> Option<u64> {
         if self.paging { None } else { self.cursor }
     }
+}
+
+/// Most frames handled in one go: the changes they carry share one commit.
+const BATCH: usize = 64;
+
+/// `first` and the binary messages already received after it (at most [`BATCH`]), and
+/// the first other message met, to be handled next.
+fn drain(socket: &mut WebSocket, first: Bytes) -> (Vec<Bytes>, Option<Option<Result<Message, axum::Error>>>) {
+    let mut batch = vec![first];
+    while batch.len() < BATCH {
+        match socket.recv().now_or_never() {
+            None => break,
+            Some(Some(Ok(Message::Binary(b)))) => batch.push(b),
+            Some(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+            Some(other) => return (batch, Some(other)),
+        }
+    }
+    (batch, None)
+}
+
+/// Handles the frames of a batch in order, until one closes the session.
+fn handle_batch(s: &mut ServerSession, host: &mut StoreHost, batch: &[Bytes]) -> Reply {
+    let mut reply = Reply::default();
+    for bytes in batch {
+        let r = s.on_bytes(bytes, host);
+        reply.frames.extend(r.frames);
+        if r.close {
+            reply.close = true;
+            break;
+        }
+    }
+    reply
 }
 
 /// The live notice of what changed after `cursor`, if anything did.
@@ -208,23 +260,38 @@ async fn run(mut socket: WebSocket, hub: Arc<Hub>, info: SessionInfo, token: Str
     let host = StoreHost::new(hub.clone(), Handle::current(), info.device_id, info.positions);
     let mut conn = Conn { session: Some((ServerSession::new(hub.page_size), host)), cursor: None, paging: false };
     let (mut frames_in, mut checked, mut pending) = (0u64, Instant::now(), false);
+    // A message read while draining a batch, handled next.
+    let mut next = None;
+    let mut out = Outbox::default();
     loop {
-        if pending && let Some(cursor) = conn.notice_from() {
+        if next.is_none()
+            && pending
+            && out.has_room()
+            && let Some(cursor) = conn.notice_from()
+        {
             pending = false;
-            let reply = conn.blocking(move |s, h| notice(s, h, cursor)).await;
-            if !send_all(&mut socket, &metrics, reply.frames).await {
-                break;
-            }
+            out.push(conn.blocking(move |s, h| notice(s, h, cursor)).await);
         }
-        let msg = tokio::select! {
-            msg = socket.recv() => msg,
-            n = notices.recv() => {
+        let (waiting, room) = (!out.is_empty(), out.has_room());
+        let msg = if let Some(msg) = next.take() {
+            msg
+        } else {
+            tokio::select! {
+                durable = out.head_durable(), if waiting => {
+                    if !out.send_head(&mut socket, &metrics, durable).await {
+                        break;
+                    }
+                    continue;
+                }
+                msg = socket.recv(), if room => msg,
+                n = notices.recv() => {
                 match n {
                     Ok(n) => pending |= n.device != device && hromadas.covers(&n.scope),
                     Err(RecvError::Lagged(_)) => pending = true,
-                    Err(RecvError::Closed) => break,
+                        Err(RecvError::Closed) => break,
+                    }
+                    continue;
                 }
-                continue;
             }
         };
         let bytes = match msg {
@@ -232,31 +299,36 @@ async fn run(mut socket: WebSocket, hub: Arc<Hub>, info: SessionInfo, token: Str
             Some(Ok(Message::Binary(b))) => b,
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Text(_))) => {
+                out.finish(&mut socket, &metrics).await;
                 let m = error_frame(codes::MALFORMED, "text messages are not part of the sync protocol");
                 close(&mut socket, &metrics, close_code::UNSUPPORTED, Some(m)).await;
                 break;
             }
             Some(Err(e)) => {
                 tracing::info!(error = %e, "sync socket read failed");
+                out.finish(&mut socket, &metrics).await;
                 let m = error_frame(codes::MALFORMED, &format!("unreadable message (at most {MAX_FRAME} bytes)"));
                 close(&mut socket, &metrics, close_code::SIZE, Some(m)).await;
                 break;
             }
         };
-        frames_in += 1;
-        metrics.frame(Direction::In, bytes.len());
+        let (batch, after) = drain(&mut socket, bytes);
+        next = after;
+        for b in &batch {
+            frames_in += 1;
+            metrics.frame(Direction::In, b.len());
+        }
         if !session_holds(&hub, &token, &mut checked).await {
             tracing::info!("session ended during sync");
             let m = error_frame(SESSION_ENDED, "the session ended (expired, or the device was revoked); sign in again");
             close(&mut socket, &metrics, close_code::POLICY, Some(m)).await;
             break;
         }
-        let reply = conn.blocking(move |s, h| s.on_bytes(&bytes, h)).await;
-        if !send_all(&mut socket, &metrics, reply.frames).await {
-            break;
-        }
-        if reply.close {
-            close(&mut socket, &metrics, close_code::POLICY, None).await;
+        let queued = conn.blocking(move |s, h| handle_batch(s, h, &batch)).await;
+        let closing = queued.reply.close;
+        out.push(queued);
+        if closing {
+            out.finish(&mut socket, &metrics).await;
             break;
         }
     }

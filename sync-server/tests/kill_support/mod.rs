@@ -326,6 +326,10 @@ impl ClientHost for Recorder<'_> {
     fn save_cursor(&mut self, cursor: u64) -> Result<(), HostError> {
         self.device.save_cursor(cursor)
     }
+
+    fn restart(&mut self, doc: &str) -> Result<(), HostError> {
+        self.device.restart(doc)
+    }
 }
 
 /// How a session ended.

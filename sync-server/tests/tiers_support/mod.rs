@@ -90,6 +90,15 @@ impl Node {
         upstream::spawn(self.hub.clone(), c)
     }
 
+    /// `GET uri` as JSON.
+    pub async fn get_json(&self, uri: &str) -> Value {
+        let req = Request::builder().uri(uri).body(Body::empty()).expect("request");
+        let res = self.app.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let bytes = to_bytes(res.into_body(), 1 << 20).await.expect("body");
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+
     /// The case as stored here, with its heads.
     pub async fn stored(&self, id: &str) -> Option<(Case, Vec<ChangeHash>)> {
         let doc = self.store.load(id).await.expect("load")?;

@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 use tracing::instrument;
 
 use super::{AuditEntry, AuditPage, AuditQuery, BlobStatus, Changed, Device, DeviceStatus, NewDevice, Seq};
-use super::{Store, StoreError, StoredDoc};
+use super::{StateWith, Store, StoreError, StoredDoc};
 use crate::journal::{JournalEntry, JournalPage, JournalQuery, sql as journal};
 use blobs::{BlobFiles, UploadLocks};
 use worker::Workers;
@@ -157,6 +157,7 @@ impl Store for SqliteStore {
         bytes: &[u8],
         row: Option<JournalEntry>,
         mut audit: AuditEntry,
+        state: Option<StateWith>,
     ) -> Result<Seq, StoreError> {
         let (d, s, b) = (doc_id.to_owned(), scope.to_owned(), bytes.to_vec());
         self.workers
@@ -167,6 +168,9 @@ impl Store for SqliteStore {
                 }
                 audit.detail = format!("seq {}, {}", seq.0, audit.detail);
                 devices::append_audit(c, &audit)?;
+                if let Some(state) = state {
+                    docs::put_sync_state(c, &state.peer_id, &d, &(state.encode)(seq))?;
+                }
                 Ok(seq)
             })
             .await

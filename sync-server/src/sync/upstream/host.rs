@@ -154,6 +154,7 @@ impl UpstreamHost {
             origin: PEER,
             position: None,
             what: Some("from the central server"),
+            state: None,
         };
         let seq = match self.rt.block_on(self.hub.store_change(write)).map_err(host_err)? {
             Ok(seq) => seq,
@@ -186,13 +187,8 @@ impl ClientHost for UpstreamHost {
     fn receive(&mut self, doc: &str, message: &[u8]) -> Result<(), HostError> {
         let msg = sync::Message::decode(message)
             .map_err(|e| HostError::new(Unstorable { doc: doc.to_owned(), why: e.to_string() }))?;
-        let writer = self.hub.writer(doc);
-        let done = {
-            let _guard = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            self.receive_locked(doc, msg)
-        };
-        self.hub.release_writer(doc, writer);
-        done
+        let _held = self.hub.hold(doc);
+        self.receive_locked(doc, msg)
     }
 
     fn confirmed(&mut self, doc: &str, heads: &[[u8; 32]]) -> Result<(), HostError> {
@@ -230,6 +226,12 @@ impl ClientHost for UpstreamHost {
     fn save_cursor(&mut self, cursor: u64) -> Result<(), HostError> {
         self.save_meta(super::CURSOR_KEY, cursor)?;
         self.shared.update(|s| s.cursor = cursor);
+        Ok(())
+    }
+
+    fn restart(&mut self, doc: &str) -> Result<(), HostError> {
+        // The next use decodes the persisted state (in-flight knowledge dropped).
+        self.peers.remove(doc);
         Ok(())
     }
 }

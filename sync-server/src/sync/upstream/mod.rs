@@ -136,6 +136,29 @@ pub struct UplinkStatus {
     pub last_error: Option<String>,
 }
 
+/// What `/healthz` tells of an edge's uplink: no identifiers, no approval code (the
+/// central administrator gets that from the edge's log).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UplinkHealth {
+    pub connected: bool,
+    pub idle: bool,
+    pub pending: usize,
+    pub waiting_for_approval: bool,
+    pub last_error: Option<String>,
+}
+
+impl From<&UplinkStatus> for UplinkHealth {
+    fn from(s: &UplinkStatus) -> Self {
+        Self {
+            connected: s.connected,
+            idle: s.idle,
+            pending: s.pending,
+            waiting_for_approval: s.approval_code.is_some(),
+            last_error: s.last_error.clone(),
+        }
+    }
+}
+
 /// The status, shared by the task and its handle.
 pub(crate) struct Shared {
     tx: watch::Sender<UplinkStatus>,
@@ -187,6 +210,7 @@ impl UpstreamHandle {
 pub fn spawn(hub: Arc<Hub>, config: UpstreamConfig) -> UpstreamHandle {
     let (tx, status) = watch::channel(UplinkStatus::default());
     let (stop, stopped) = watch::channel(false);
+    hub.metrics.watch_uplink(status.clone());
     let shared = Arc::new(Shared { tx });
     let span = tracing::info_span!("uplink", central = %config.url);
     let task = tokio::spawn(tracing::Instrument::instrument(run(hub, config, shared, stopped), span));
