@@ -8,7 +8,7 @@ use std::sync::Arc;
 use automerge::ActorId;
 use keis_crdt::CaseDoc;
 use keis_crdt::sync::memory::MemoryServer;
-use keis_crdt::sync::{ClientHost, ClientSession, Frame, ServerSession, codes};
+use keis_crdt::sync::{ClientHost, ClientSession, Frame, ServerHost, ServerSession, codes};
 use keis_mobile::store::{ManualClock, Pin, Store, StoreConfig};
 
 const T0: i64 = 1_763_900_000_000;
@@ -164,4 +164,50 @@ fn a_case_edited_during_a_session_is_sent_in_the_same_session() {
     drop(conn);
     let on_server = keis_crdt::model::read_case(&server.docs[&id]).expect("server case");
     assert_eq!(on_server.applicant.phone.as_deref(), Some("+380991234567"));
+}
+
+/// The sync client lets go of the store between frames (the app's screens share it); a
+/// case the user edits meanwhile is read afresh, so the server's confirmation of the older
+/// copy does not mark the edit as sent, and the next session sends it.
+#[test]
+fn a_case_edited_while_the_session_let_go_of_the_store_is_not_taken_as_sent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = store(dir.path());
+    let mut server = MemoryServer::default();
+    let mut case = demo(4);
+    let id = case.case().id.clone();
+    a.put_case(&mut case).expect("put");
+
+    let (host, cursor, dirty) = a.begin_sync().expect("begin sync");
+    let mut cache = host.into_cache();
+    let (mut client, hello) = ClientSession::start(cursor, dirty, 8);
+    let mut conn = server.connect("a");
+    let mut srv = ServerSession::new(100);
+    let mut to_server: Vec<Vec<u8>> = hello.iter().map(Frame::encode).collect();
+    let mut edited = false;
+    while !to_server.is_empty() {
+        let mut to_client = Vec::new();
+        for bytes in to_server.drain(..) {
+            to_client.extend(srv.on_bytes(&bytes, &mut conn).frames);
+        }
+        // The server holds the case now; the user edits it before its answer is read.
+        if !edited && !ServerHost::heads(&mut conn, &id).expect("heads").is_empty() {
+            a.edit_case(&id, T0 + 60_000, |c, _| c.applicant.phone = Some("+380997654321".into())).expect("edit");
+            edited = true;
+        }
+        for frame in to_client {
+            let mut host = a.resume_sync(std::mem::take(&mut cache));
+            let out = client.on_frame(frame, &mut host).expect("the session goes on");
+            cache = host.into_cache();
+            to_server.extend(out.iter().map(Frame::encode));
+        }
+    }
+    assert!(edited, "the server took the case during the session");
+    assert_eq!(a.dirty_cases().expect("dirty"), vec![id.clone()], "the edit is not taken as sent");
+    drop(conn);
+
+    assert!(session(&mut a, &mut server, "a"));
+    assert!(a.dirty_cases().expect("dirty").is_empty());
+    let on_server = keis_crdt::model::read_case(&server.docs[&id]).expect("server case");
+    assert_eq!(on_server.applicant.phone.as_deref(), Some("+380997654321"));
 }

@@ -246,3 +246,39 @@ async fn a_revoked_device_wipes_its_local_data() {
     assert!(matches!(d.store.case(&id), Err(StoreError::Wiped)));
     assert!(d.client.progress().borrow().last_error.is_some());
 }
+
+/// The app's screens share the store with the sync worker: while a round waits on the
+/// network (a server that accepts and does not answer, at sign-in and at the sync
+/// socket), the store is free for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_is_free_while_a_round_waits_on_the_network() {
+    let s = server().await;
+    let mut proxy = Proxy::start(s.addr).await;
+    let Device { dir: _dir, store, mut client, .. } = device_via(&s, &proxy.url(), &demo::positions()).await;
+    let shared = std::sync::Mutex::new(store);
+    for phase in ["sign-in", "sync socket"] {
+        proxy.stop().await;
+        let stalled = tokio::net::TcpListener::bind(proxy.addr).await.expect("rebind the port");
+        let (accepted, mut waiting) = tokio::sync::oneshot::channel();
+        let holder = tokio::spawn(async move {
+            let (_conn, _) = stalled.accept().await.expect("accept");
+            let _ = accepted.send(());
+            std::future::pending::<()>().await;
+        });
+        {
+            let round = client.sync_once(&shared);
+            tokio::pin!(round);
+            tokio::select! {
+                _ = &mut waiting => {}
+                r = &mut round => panic!("{phase}: the round ended without waiting: {r:?}"),
+            }
+            assert!(shared.try_lock().is_ok(), "{phase}: the store is free while the round waits");
+        }
+        holder.abort();
+        let _ = holder.await;
+        proxy.restart().await;
+        if phase == "sign-in" {
+            client.sync_once(&shared).await.expect("a round with the network back");
+        }
+    }
+}

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::SyncError;
+use super::access::StoreAccess;
 use super::http::{self, Endpoint, Response};
 use super::progress::SyncProgress;
 use crate::store::{Store, StoreError};
@@ -127,14 +128,14 @@ impl BlobCtx<'_> {
 }
 
 /// Uploads the pending blobs; returns how many went up.
-pub(crate) async fn upload_pending(ctx: &BlobCtx<'_>, store: &mut Store) -> Result<usize, SyncError> {
-    let (hashes, bytes) = pending(store)?;
+pub(crate) async fn upload_pending(ctx: &BlobCtx<'_>, store: &mut impl StoreAccess) -> Result<usize, SyncError> {
+    let (hashes, bytes) = store.with(pending)?;
     ctx.progress.send_modify(|p| p.pending_bytes = bytes);
     let mut n = 0;
     for h in hashes {
-        let data = store.blob(&h)?;
+        let data = store.with(|s| s.blob(&h))?;
         ctx.upload(&h, &data).await?;
-        mark_uploaded(store, &h)?;
+        store.with(|s| mark_uploaded(s, &h))?;
         n += 1;
         ctx.progress.send_modify(|p| {
             p.blobs_up += 1;
@@ -178,16 +179,16 @@ fn misses(store: &mut Store) -> Result<BTreeMap<String, Miss>, SyncError> {
 /// because the server does not hold them yet, asked now or earlier).
 pub(crate) async fn download_missing(
     ctx: &BlobCtx<'_>,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     now_ms: i64,
 ) -> Result<(usize, usize), SyncError> {
     let (mut got, mut missing) = (0, 0);
-    let known = misses(store)?;
+    let (known, lacking) = store.with(|s| -> Result<_, SyncError> {
+        let lacking: Vec<String> = s.referenced_blobs()?.into_iter().filter(|h| !s.has_blob(h)).collect();
+        Ok((misses(s)?, lacking))
+    })?;
     let mut next = BTreeMap::new();
-    for h in store.referenced_blobs()? {
-        if store.has_blob(&h) {
-            continue;
-        }
+    for h in lacking {
         let miss = known.get(&h).copied().unwrap_or_default();
         if !miss.due(now_ms) {
             missing += 1;
@@ -197,8 +198,10 @@ pub(crate) async fn download_missing(
         let res = ctx.call("GET", &format!("/api/v1/blobs/{h}"), None, Vec::new()).await?;
         match res.status {
             200 if hex::encode(Sha256::digest(&res.body)) == h => {
-                store.put_blob(&res.body)?;
-                mark_uploaded(store, &h)?;
+                store.with(|s| -> Result<(), SyncError> {
+                    s.put_blob(&res.body)?;
+                    mark_uploaded(s, &h)
+                })?;
                 got += 1;
                 ctx.progress.send_modify(|p| p.blobs_down += 1);
             }
@@ -212,7 +215,7 @@ pub(crate) async fn download_missing(
     }
     if next != known {
         let json = serde_json::to_vec(&next).map_err(|e| SyncError::Local(e.to_string()))?;
-        store.set_setting(MISSING, &json)?;
+        store.with(|s| s.set_setting(MISSING, &json))?;
     }
     Ok((got, missing))
 }

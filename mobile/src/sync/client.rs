@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::SyncError;
+use super::access::StoreAccess;
 use super::backoff::{self, Backoff, BackoffConfig, Next};
 use super::blobs::{self, BlobCtx};
 use super::http::Endpoint;
@@ -103,21 +104,29 @@ impl SyncClient {
     }
 
     /// Signs in: answers a challenge with the device key; saves the session's positions.
-    pub async fn sign_in(&mut self, store: &mut Store) -> Result<String, SyncError> {
+    pub async fn sign_in(&mut self, mut store: impl StoreAccess) -> Result<String, SyncError> {
+        self.sign_in_with(&mut store).await
+    }
+
+    async fn sign_in_with(&mut self, store: &mut impl StoreAccess) -> Result<String, SyncError> {
         let token = session::sign_in(store, self.config.timeout).await?;
         self.token = Some(token.clone());
         Ok(token)
     }
 
     /// One sync round: sign in if needed, sync every document, then the blobs. A revoked
-    /// device wipes the store here.
-    pub async fn sync_once(&mut self, store: &mut Store) -> Result<SyncReport, SyncError> {
+    /// device wipes the store here. The store is held only while it is read or written.
+    pub async fn sync_once(&mut self, mut store: impl StoreAccess) -> Result<SyncReport, SyncError> {
+        self.once(&mut store).await
+    }
+
+    async fn once(&mut self, store: &mut impl StoreAccess) -> Result<SyncReport, SyncError> {
         self.progress.send_modify(SyncProgress::begin_round);
         let result = self.round(store).await;
         match &result {
             Ok(report) => {
                 let now = now_ms();
-                store.set_setting(LAST_SYNC, &now.to_be_bytes())?;
+                store.with(|s| s.set_setting(LAST_SYNC, &now.to_be_bytes()))?;
                 self.progress.send_modify(|p| {
                     p.succeeded(now);
                     p.pending_changes = report.pending_changes;
@@ -126,7 +135,7 @@ impl SyncClient {
             Err(e) => {
                 if matches!(e, SyncError::Revoked) {
                     tracing::warn!("the server says this device was revoked: wiping the local data");
-                    store.wipe_now()?;
+                    store.with(Store::wipe_now)?;
                     self.token = None;
                 }
                 if matches!(e, SyncError::Unauthorized(_)) {
@@ -140,11 +149,15 @@ impl SyncClient {
 
     /// Rounds until one succeeds, waiting with backoff after transient failures (the
     /// progress says offline and when the next try is); at most `max_attempts` tries.
-    pub async fn sync_until_done(&mut self, store: &mut Store, max_attempts: u32) -> Result<SyncReport, SyncError> {
+    pub async fn sync_until_done(
+        &mut self,
+        mut store: impl StoreAccess,
+        max_attempts: u32,
+    ) -> Result<SyncReport, SyncError> {
         let mut backoff = Backoff::new(self.config.backoff);
         let mut attempts = 0;
         loop {
-            let err = match self.sync_once(store).await {
+            let err = match self.once(&mut store).await {
                 Ok(report) => return Ok(report),
                 Err(e) => e,
             };
@@ -164,16 +177,16 @@ impl SyncClient {
         }
     }
 
-    async fn round(&mut self, store: &mut Store) -> Result<SyncReport, SyncError> {
-        let identity = session::enrolled(store)?;
+    async fn round(&mut self, store: &mut impl StoreAccess) -> Result<SyncReport, SyncError> {
+        let identity = store.with(session::enrolled)?;
         let ep = Endpoint::parse(&identity.server)?;
         if self.token.is_none() {
-            self.sign_in(store).await?;
+            self.sign_in_with(store).await?;
         }
         // Blobs first, so a device that sees a case's reference finds the blob there.
         let blobs_up = match self.upload(&ep, store).await {
             Err(SyncError::Unauthorized(_)) => {
-                self.sign_in(store).await?;
+                self.sign_in_with(store).await?;
                 self.upload(&ep, store).await?
             }
             other => other?,
@@ -192,7 +205,7 @@ impl SyncClient {
         let token = self.token.clone().unwrap_or_default();
         let ctx = BlobCtx { ep: &ep, token: &token, timeout: self.config.timeout, progress: &self.progress };
         let (blobs_down, blobs_missing) = blobs::download_missing(&ctx, store, now_ms()).await?;
-        let (_, _, dirty) = store.begin_sync()?;
+        let pending_changes = store.with(|s| s.begin_sync().map(|(_, _, dirty)| dirty.len()))?;
         let p = self.progress.borrow().clone();
         Ok(SyncReport {
             docs,
@@ -201,21 +214,21 @@ impl SyncClient {
             blobs_missing,
             bytes_up: p.bytes_up,
             bytes_down: p.bytes_down,
-            pending_changes: dirty.len(),
+            pending_changes,
         })
     }
 
-    async fn upload(&self, ep: &Endpoint, store: &mut Store) -> Result<usize, SyncError> {
+    async fn upload(&self, ep: &Endpoint, store: &mut impl StoreAccess) -> Result<usize, SyncError> {
         let token = self.token.clone().unwrap_or_default();
         let ctx = BlobCtx { ep, token: &token, timeout: self.config.timeout, progress: &self.progress };
         blobs::upload_pending(&ctx, store).await
     }
 
     /// Opens the sync socket; `None` if the server refused the token (401/403).
-    async fn connect(&mut self, ep: &Endpoint, store: &mut Store) -> Result<Option<Ws>, SyncError> {
+    async fn connect(&mut self, ep: &Endpoint, store: &mut impl StoreAccess) -> Result<Option<Ws>, SyncError> {
         let token = match &self.token {
             Some(t) => t.clone(),
-            None => self.sign_in(store).await?,
+            None => self.sign_in_with(store).await?,
         };
         let mut req = ep.ws_url().into_client_request().map_err(|e| SyncError::BadUrl(e.to_string()))?;
         let bearer = format!("Bearer {token}").parse().map_err(|_| SyncError::Protocol("bad token".into()))?;
@@ -231,9 +244,11 @@ impl SyncClient {
         }
     }
 
-    /// Drives one [`ClientSession`] until it is idle.
-    async fn session(&mut self, ws: &mut Ws, store: &mut Store) -> Result<Progress, SyncError> {
-        let (mut host, cursor, dirty) = store.begin_sync()?;
+    /// Drives one [`ClientSession`] until it is idle, taking the store for each frame
+    /// (the session's documents stay in its [`SyncCache`](crate::store::SyncCache) meanwhile).
+    async fn session(&mut self, ws: &mut Ws, store: &mut impl StoreAccess) -> Result<Progress, SyncError> {
+        let (mut cache, cursor, dirty) =
+            store.with(|s| s.begin_sync().map(|(host, cursor, dirty)| (host.into_cache(), cursor, dirty)))?;
         let (mut session, mut out) = ClientSession::start(cursor, dirty, self.config.window);
         loop {
             for frame in out.drain(..) {
@@ -251,7 +266,14 @@ impl SyncClient {
                 Some(Ok(Message::Binary(b))) => {
                     self.progress.send_modify(|p| p.bytes(false, b.len()));
                     let frame = Frame::decode(&b).map_err(|e| SyncError::Protocol(e.to_string()))?;
-                    out = session.on_frame(frame, &mut host).map_err(session_error)?;
+                    out = store
+                        .with(|s| {
+                            let mut host = s.resume_sync(std::mem::take(&mut cache));
+                            let out = session.on_frame(frame, &mut host);
+                            cache = host.into_cache();
+                            out
+                        })
+                        .map_err(session_error)?;
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Err(SyncError::Dropped),
                 Some(Ok(_)) => {}

@@ -2,6 +2,7 @@
 //! (the sans-IO [`keis_crdt::sync::ClientSession`] over the store's
 //! [`StoreHost`](crate::store::StoreHost)), attachments over HTTP, and retries.
 //!
+//! - [`access`]: [`StoreAccess`]: the client holds the store only while it touches it.
 //! - [`identity`]: the device's Ed25519 key and enrolment, sealed inside the store.
 //! - [`session`]: enrolment and sign-in (challenge signed with the device key).
 //! - [`client`]: [`SyncClient`]: drive a session over tokio-tungstenite, then blobs;
@@ -22,6 +23,7 @@
 //! - a refused document (`Rejected` frame): the change stays on the device with the
 //!   server's reason (`Store::rejection`); the round still succeeds.
 
+pub mod access;
 pub mod backoff;
 pub mod blobs;
 pub mod client;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::SyncError;
+use super::access::StoreAccess;
 use super::http::{self, Endpoint, Response};
 use super::identity::{Identity, PositionCodes};
 use crate::store::Store;
@@ -88,8 +89,8 @@ pub(crate) fn enrolled(store: &mut Store) -> Result<Identity, SyncError> {
 
 /// Signs in: answers a challenge with the device key; saves the session's positions in
 /// the identity. Returns the session token.
-pub(crate) async fn sign_in(store: &mut Store, timeout: Duration) -> Result<String, SyncError> {
-    let mut identity = enrolled(store)?;
+pub(crate) async fn sign_in(store: &mut impl StoreAccess, timeout: Duration) -> Result<String, SyncError> {
+    let mut identity = store.with(enrolled)?;
     let ep = Endpoint::parse(&identity.server)?;
     let body = json!({ "device_id": identity.device_id });
     let res = http::post_json(&ep, "/api/v1/session/challenge", &body, timeout).await?;
@@ -110,7 +111,7 @@ pub(crate) async fn sign_in(store: &mut Store, timeout: Duration) -> Result<Stri
     let session: SessionBody = json_body(&res)?;
     if session.positions != identity.positions {
         identity.positions = session.positions;
-        identity.save(store)?;
+        store.with(|s| identity.save(s))?;
     }
     Ok(session.token)
 }

@@ -4,7 +4,8 @@
 //! [`crate::App`] with the result.
 //!
 //! The store is shared as `Arc<Mutex<Store>>`: the screens read and write it on the UI
-//! thread, the sync worker holds it for the length of one round.
+//! thread; the sync worker takes it for one step of a round at a time, never while it
+//! waits on the network ([`keis_mobile::sync::access`]).
 
 mod camera;
 mod cases;

@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use super::{Shared, lock};
 use crate::services::{ServiceError, SyncService, SyncStatus};
 
-/// Rounds tried for one request. One: the store stays locked for the UI during a round,
-/// so the worker does not sit in a backoff wait; the next request or the timer retries.
+/// Rounds tried for one request: one, so a request is answered promptly when the
+/// network is down; the next request or the timer retries.
 const ATTEMPTS: u32 = 1;
 
 enum Request {
@@ -106,12 +106,12 @@ impl Worker {
     }
 
     fn round(&mut self) {
-        let mut store = lock(&self.store);
-        if !store.is_unlocked() {
+        if !lock(&self.store).is_unlocked() {
             tracing::info!("sync skipped: the store is locked");
             return;
         }
-        match self.rt.block_on(self.client.sync_until_done(&mut store, ATTEMPTS)) {
+        // The client takes the store for each step only: the screens stay responsive.
+        match self.rt.block_on(self.client.sync_until_done(&*self.store, ATTEMPTS)) {
             Ok(report) => tracing::info!(
                 documents = report.docs.docs_done,
                 rejected = report.docs.docs_rejected,
@@ -120,7 +120,6 @@ impl Worker {
             ),
             Err(e) => tracing::warn!(error = %e, "sync failed"),
         }
-        drop(store);
         self.refresh();
     }
 }
