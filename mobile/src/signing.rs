@@ -7,10 +7,9 @@
 
 use keis_crdt::{CaseDoc, Signature};
 use keis_device::signature::{
-    Canvas, CaptureError, DEFAULT_RENDER_WIDTH, DeviceKey, HandwrittenSignature, Lang, Point, SignedContent,
-    SignerIdentity, Stroke as PadStroke, render_png,
+    Canvas, CaptureError, DEFAULT_RENDER_WIDTH, DeviceKey, HandwrittenSignature, Lang, Point, Stroke as PadStroke,
+    applicant_record, render_png,
 };
-use sha2::{Digest, Sha256};
 
 use crate::views::wizard::Stroke;
 
@@ -64,26 +63,7 @@ pub fn applicant_signature(
     witness: &str,
     at: i64,
 ) -> Result<Signature, SigningError> {
-    let digest = doc.content_digest();
-    let name = doc.case().applicant.full_name();
-    let signer = SignerIdentity {
-        role: "applicant".into(),
-        full_name: name.clone(),
-        position_id: witness.into(),
-        organisation_id: doc.case().hromada.clone(),
-    };
-    let device_signature = key.sign(&SignedContent::new(digest.0, png, signer, at)).map_err(|_| SigningError::Key)?;
-    Ok(Signature {
-        id: String::new(),
-        signer: "applicant".into(),
-        signer_name: name,
-        witnessed_by: witness.into(),
-        image_sha256: hex::encode(Sha256::digest(png)),
-        content_digest: digest.to_hex(),
-        signed_at: at,
-        device_key: hex::encode(key.public_key().0),
-        device_signature: hex::encode(device_signature.0),
-    })
+    applicant_record(doc, png, key, witness, at).map_err(|_| SigningError::Key)
 }
 
 #[cfg(test)]
@@ -110,6 +90,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_device_signature_verifies_for_the_case_content() {
+        use keis_device::signature::{SignedContent, SignerIdentity};
+        use sha2::{Digest, Sha256};
         let key = DeviceKey::generate(&ring::rand::SystemRandom::new()).expect("key");
         let doc = demo::application(ActorId::from(b"tablet".as_slice()), 2, 1_763_900_000_000).expect("demo");
         let png = render_pad(&pad_strokes()).expect("render");

@@ -4,9 +4,8 @@
 use keis_crdt::{CaseDoc, RecordMap, Signature};
 use keis_device::signature::{
     Canvas, DeviceKey, DevicePublicKey, DeviceSignature, HandwrittenSignature, Point, SignedContent, SignerIdentity,
-    Stroke, render_png,
+    Stroke, applicant_record, render_png,
 };
-use sha2::Digest;
 
 /// A handwritten signature as a finger would draw it on the tablet's pad.
 pub fn pad_signature() -> HandwrittenSignature {
@@ -23,27 +22,7 @@ pub fn pad_signature() -> HandwrittenSignature {
 /// the blob store would keep.
 pub fn take_applicant_signature(doc: &mut CaseDoc, key: &DeviceKey, witness: &str, at: i64) -> Vec<u8> {
     let image = render_png(&pad_signature(), 600).expect("render");
-    let digest = doc.content_digest();
-    let name = doc.case().applicant.full_name();
-    let signer = SignerIdentity {
-        role: "applicant".into(),
-        full_name: name.clone(),
-        position_id: witness.into(),
-        organisation_id: doc.case().hromada.clone(),
-    };
-    let content = SignedContent::new(digest.0, &image.png, signer, at);
-    let device_signature = key.sign(&content).expect("sign");
-    let record = Signature {
-        id: String::new(),
-        signer: "applicant".into(),
-        signer_name: name,
-        witnessed_by: witness.into(),
-        image_sha256: hex::encode(sha2::Sha256::digest(&image.png)),
-        content_digest: digest.to_hex(),
-        signed_at: at,
-        device_key: hex::encode(key.public_key().0),
-        device_signature: hex::encode(device_signature.0),
-    };
+    let record = applicant_record(doc, &image.png, key, witness, at).expect("sign");
     doc.edit(at, |case, ids| case.signatures.add(Signature { id: ids.next_id(), ..record })).expect("record");
     image.png
 }

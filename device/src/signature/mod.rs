@@ -5,6 +5,7 @@
 //! - [`render`]: deterministic 1-bit PNG and SVG images of the strokes.
 //! - [`device_sig`]: the device's Ed25519 key and the canonical payload it signs: content
 //!   digest, image hash, signer and time.
+//! - [`record`]: the applicant's signature as the case records it.
 //!
 //! ```
 //! use keis_device::signature::*;
@@ -32,10 +33,12 @@
 
 pub mod device_sig;
 pub mod error;
+pub mod record;
 pub mod render;
 pub mod strokes;
 
 pub use device_sig::{DOMAIN_TAG, DeviceKey, DevicePublicKey, DeviceSignature, SignedContent, SignerIdentity};
 pub use error::{CaptureError, DeviceSignatureError, Lang};
+pub use record::applicant_record;
 pub use render::{DEFAULT_RENDER_WIDTH, RenderedSignature, render_png, render_svg};
 pub use strokes::{Canvas, HandwrittenSignature, Point, SignatureRules, Stroke};
