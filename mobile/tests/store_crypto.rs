@@ -304,3 +304,35 @@ fn a_pin_change_rewraps_the_key_without_reencrypting_the_data() {
     store.unlock(&Pin::new("135790")).expect("the new PIN");
     assert_eq!(store.case(&id).expect("case").case(), case.case());
 }
+
+#[test]
+fn a_first_start_and_a_wiped_device_make_a_new_store_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("tablet");
+    let clock = ManualClock::at(T0);
+    let open = || Store::open_or_absent(&data, StoreConfig::for_tests(), Arc::new(clock.clone()), rng());
+    let mut store = open().expect("an absent store");
+    assert!(store.is_wiped() && !Store::exists(&data));
+    assert!(matches!(store.unlock(&Pin::new(PIN)), Err(StoreError::Wiped)), "nothing to unlock yet");
+    store.create_here(&Pin::new(PIN)).expect("made on the spot");
+    assert!(store.is_unlocked() && Store::exists(&data));
+    let mut case = demo(11);
+    store.put_case(&mut case).expect("put");
+    assert!(matches!(store.create_here(&Pin::new("135790")), Err(StoreError::AlreadyExists(_))));
+    drop(store);
+
+    // Reopened, it is the store made above, under its PIN, never replaced.
+    let mut store = open().expect("open");
+    assert!(!store.is_wiped());
+    assert!(matches!(store.create_here(&Pin::new("135790")), Err(StoreError::AlreadyExists(_))));
+    store.unlock(&Pin::new(PIN)).expect("unlock");
+    assert_eq!(store.case_ids().expect("ids"), vec![case.case().id.clone()]);
+
+    // Revoked: wiped in place; a new store (new PIN, new actor) is made where it was.
+    store.wipe_now().expect("wipe");
+    store.create_here(&Pin::new("135790")).expect("a new store after the wipe");
+    assert!(store.case_ids().expect("ids").is_empty(), "nothing of the old store comes back");
+    store.lock();
+    assert!(matches!(store.unlock(&Pin::new(PIN)), Err(StoreError::WrongPin { .. })));
+    store.unlock(&Pin::new("135790")).expect("the new PIN");
+}

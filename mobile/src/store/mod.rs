@@ -36,6 +36,7 @@ mod clock;
 mod crypto;
 mod db;
 mod error;
+mod first_run;
 mod host;
 mod keys;
 mod settings;
@@ -50,6 +51,7 @@ use rusqlite::Connection;
 pub use cases::Rejection;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
+pub use first_run::{NEW_PIN_DIGITS, WeakPin, check_new_pin};
 pub use host::{StoreHost, SyncCache};
 pub use keys::{AttemptPolicy, PRODUCTION_ITERATIONS, Pin};
 

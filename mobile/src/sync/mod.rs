@@ -36,7 +36,7 @@ pub use backoff::{Backoff, BackoffConfig, Next};
 pub use client::{SyncClient, SyncConfig, SyncReport, last_sync_ms};
 pub use identity::{Identity, PositionCodes};
 pub use progress::{Phase, SyncProgress};
-pub use session::{Enrolment, enrol};
+pub use session::{Enrolment, SavedEnrolment, enrol, saved_enrolment};
 
 use crate::store::StoreError;
 

@@ -24,6 +24,33 @@ pub struct Enrolment {
     pub approval_code: String,
 }
 
+/// The sealed setting that keeps the approval code, so the app can show it again until
+/// the administrator has approved the device.
+const APPROVAL_CODE_SETTING: &str = "approval_code";
+
+/// The device's enrolment as the store remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedEnrolment {
+    pub server: String,
+    pub enrolment: Enrolment,
+    /// A session has carried positions: the administrator approved the device.
+    pub approved: bool,
+}
+
+/// The enrolment saved in the store; `None` before [`enrol`] succeeded.
+pub fn saved_enrolment(store: &mut Store) -> Result<Option<SavedEnrolment>, SyncError> {
+    let Some(identity) = Identity::load(store)?.filter(|i| !i.device_id.is_empty()) else { return Ok(None) };
+    let code = store.setting(APPROVAL_CODE_SETTING)?.unwrap_or_default();
+    Ok(Some(SavedEnrolment {
+        approved: !identity.positions.is_empty(),
+        server: identity.server,
+        enrolment: Enrolment {
+            device_id: identity.device_id,
+            approval_code: String::from_utf8_lossy(&code).into_owned(),
+        },
+    }))
+}
+
 #[derive(Deserialize)]
 struct EnrolBody {
     device_id: String,
@@ -75,6 +102,7 @@ pub async fn enrol(store: &mut Store, server: &str, display_name: &str) -> Resul
     let e: EnrolBody = json_body(&res)?;
     identity.device_id = e.device_id.clone();
     identity.save(store)?;
+    store.set_setting(APPROVAL_CODE_SETTING, e.approval_code.as_bytes())?;
     tracing::info!(device_id = %e.device_id, "enrolled; waiting for approval");
     Ok(Enrolment { device_id: e.device_id, approval_code: e.approval_code })
 }

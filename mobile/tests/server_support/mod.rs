@@ -83,6 +83,8 @@ pub async fn device_via(s: &Server, url: &str, positions: &[Position]) -> Device
     .expect("store");
     let e = sync::enrol(&mut store, url, "Тестовий планшет").await.expect("enrol");
     assert_eq!(e.approval_code.len(), 9, "the code the administrator types: {}", e.approval_code);
+    let saved = sync::saved_enrolment(&mut store).expect("saved").expect("enrolled");
+    assert_eq!((saved.enrolment, saved.server.as_str(), saved.approved), (e.clone(), url, false));
     admin::approve(&*s.store, &e.device_id, &e.approval_code, positions, T0).await.expect("approve");
     Device { dir, store, client: SyncClient::new(quick_config()), id: e.device_id }
 }
