@@ -3,8 +3,10 @@
 //! encrypted store in the data directory, the sync client, the PC/SC card reader (feature
 //! `pcsc`) and scans from files.
 //!
-//! The store is made and enrolled with the `keis` command line (`keis init`, `keis
-//! enrol`); the window asks for the PIN.
+//! On first start (no store in the data directory, or a wiped one) the window asks for a
+//! new PIN, which makes the store, then enrols the device with the server and shows the
+//! approval code; later it asks for the PIN. The `keis` command line can do the same
+//! (`keis init`, `keis enrol`) for scripted set-ups.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,10 +23,10 @@ const STATUS_REFRESH_MS: u32 = 1500;
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "keis-desktop", version, about = "Keis: польовий застосунок / the field app")]
 pub struct Options {
-    /// The device's data directory (the encrypted store, made by `keis init`).
+    /// The device's data directory (the encrypted store; made on first start).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// The sync server (the store's enrolment names the one used).
+    /// The sync server suggested when enrolling (once enrolled, the store names it).
     #[arg(long, value_name = "URL", env = "KEIS_SERVER")]
     pub server: Option<String>,
     /// Where scans come from: an image file, or a directory taken in name order.

@@ -17,12 +17,7 @@ fn main() -> ExitCode {
     let options = Options::parse();
     let config = options.real_config();
     if !Store::exists(&config.data_dir) {
-        let d = config.data_dir.display();
-        tracing::error!(
-            "у {d} немає сховища: створіть його (`keis --data {d} init`) і зареєструйте пристрій (`keis --data {d} enrol --server URL`) / \
-             there is no store in {d}: create it (`keis --data {d} init`) and enrol the device (`keis --data {d} enrol --server URL`)"
-        );
-        return ExitCode::FAILURE;
+        tracing::info!(data = %config.data_dir.display(), "no store yet: the app starts with setting up the device");
     }
     keis_desktop::launch(config);
     ExitCode::SUCCESS

@@ -1,7 +1,9 @@
 //! End to end in a real window (feature `e2e`; needs a display: `xvfb-run -a cargo test -p
 //! keis-desktop --features e2e --test e2e`). A real sync server on port 0; the desktop app
-//! over the real store; the test drives the WebView with `document::eval` as a user would:
-//! unlock with the PIN, choose the position, walk the wizard (services, applicant, a scan,
+//! over an empty data directory; the test drives the WebView with `document::eval` as a
+//! user would: choose a PIN (the store is made), enrol, wait for the approval the test
+//! gives as the administrator, lock, unlock with a wrong and the right PIN, choose the
+//! position, walk the wizard (services, applicant, a scan,
 //! the signature), submit, sync; the office acts on the case over HTTP; sync again; the
 //! case's status in the window has changed. Prints `N passed, M failed`, exits non-zero on
 //! failure. With `KEIS_SCREENSHOTS=DIR` it saves `DIR/app-*.png` (ImageMagick `import`).
@@ -226,6 +228,27 @@ async fn sync_round() -> R<()> {
 
 async fn script(run: &mut Run) -> R<()> {
     let world = WORLD.get().ok_or("no world")?;
+    wait_for("new-pin").await?;
+    shot("first-start").await;
+    type_in("new-pin", PIN).await?;
+    type_in("repeat-pin", PIN).await?;
+    click("create-store").await?;
+    wait_for("enrol-name").await?;
+    type_in("enrol-name", "Тестовий ноутбук старости").await?;
+    click("enrol").await?;
+    let code = wait_text("approval-code", |t| !t.is_empty()).await?;
+    let device = wait_text("device-id", |t| !t.is_empty()).await?;
+    shot("enrol").await;
+    run.pass("on first start a PIN makes the store and the device enrols with the server");
+    click("check-approval").await?;
+    wait_text("enrol-info", |t| t.contains("ще не схвалено")).await?;
+    world.approve(&device, &code).await?;
+    click("check-approval").await?;
+    click("position-demo-starosta").await?;
+    wait_text("acting-as", |t| !t.is_empty()).await?;
+    run.pass("the device waits for the administrator, then gets its positions");
+
+    click("lock").await?;
     wait_for("pin").await?;
     shot("unlock").await;
     type_in("pin", "000000").await?;

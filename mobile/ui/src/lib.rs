@@ -30,8 +30,8 @@ pub mod services;
 
 pub use app::{App, AppProps, Screen, SessionState};
 pub use services::{
-    CameraService, CaseService, ChipAccess, ChipService, ServiceError, Services, Session, SyncService, SyncStatus,
-    UnlockError,
+    Access, CameraService, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
+    SyncService, SyncStatus, UnlockError,
 };
 
 /// The app's stylesheet, for the launcher to inject.

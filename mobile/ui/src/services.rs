@@ -45,10 +45,39 @@ impl ServiceError {
     }
 }
 
+/// Where the device's enrolment with a server stands, while it cannot work yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enrolment {
+    /// Never enrolled: the user gives the server's address (`server` is a suggestion,
+    /// maybe empty) and a name for the device.
+    NotEnrolled { server: String },
+    /// Enrolled, waiting for the administrator: show the code to type when approving.
+    Pending { server: String, device_id: String, approval_code: String },
+}
+
+/// What an unlocked store lets the user do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Work, as one of these positions (посади).
+    Positions(Vec<Position>),
+    /// Enrol the device first, or wait for its approval (the store stays unlocked).
+    Enrol(Enrolment),
+}
+
 /// The user's session: the PIN unlocks the store and tells which positions the user holds.
+/// A device without a store (first start, or wiped) makes one with a new PIN, then enrols.
 pub trait Session {
-    /// Unlocks with `pin`; the positions (посади) the user may act as.
-    fn unlock(&self, pin: &str) -> Result<Vec<Position>, UnlockError>;
+    /// There is no store on the device yet, or it was wiped: make one with [`Session::create`].
+    fn needs_setup(&self) -> bool;
+    /// Makes the store, protected by a new `pin` (see `keis_mobile::store::check_new_pin`),
+    /// and leaves it unlocked, not yet enrolled.
+    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError>;
+    /// Unlocks with `pin`: the positions the user may act as, or what enrolment needs.
+    fn unlock(&self, pin: &str) -> Result<Access, UnlockError>;
+    /// Enrols the device with `server` under `name`; the code for the administrator.
+    fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError>;
+    /// Asks the server whether the device was approved: its positions, or still pending.
+    fn check_approval(&self) -> Result<Access, ServiceError>;
     /// Locks the store again (on "lock" or idle).
     fn lock(&self);
 }

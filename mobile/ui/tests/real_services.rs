@@ -11,7 +11,7 @@ use keis_device::chip::emulator::{EmulatedChip, SPECIMEN_CAN};
 use keis_device::chip::{AccessKey, Can, read_document};
 use keis_mobile::case_list::Lang;
 use keis_ui::real::{chip_data, services};
-use keis_ui::{ChipAccess, UnlockError};
+use keis_ui::{Access, ChipAccess, UnlockError};
 use real::{PIN, Server, application, config, eventually, offline_device, starosta};
 
 #[test]
@@ -24,20 +24,10 @@ fn a_wrong_pin_is_refused_with_the_attempts_left_and_the_right_one_gives_the_pos
         other => panic!("a wrong PIN must be refused: {other:?}"),
     }
     assert!(s.cases.rows(Lang::Uk).is_empty(), "nothing is readable while locked");
-    let positions = s.session.unlock(PIN).expect("the right PIN");
+    let Ok(Access::Positions(positions)) = s.session.unlock(PIN) else { panic!("the right PIN gives the positions") };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
     s.session.lock();
     assert!(s.cases.detail("anything", Lang::Uk).is_err(), "locked again");
-}
-
-#[test]
-fn a_store_without_an_enrolment_does_not_unlock_into_the_app() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(real::new_store(dir.path()));
-    let s = services(config(dir.path())).expect("services");
-    let Err(UnlockError::Other(msg)) = s.session.unlock(PIN) else { panic!("no positions, no session") };
-    assert!(msg.contains("keis enrol") && msg.contains(" / "), "{msg}");
-    assert!(services(config(&dir.path().join("none"))).is_err(), "no store there");
 }
 
 #[test]
@@ -124,7 +114,7 @@ fn an_application_reaches_the_server_in_a_sync_round() {
     c.server = Some(server.url());
     let s = services(c).expect("services");
     assert_eq!(s.sync.status().last_sync_ms, None, "never synced");
-    let positions = s.session.unlock(PIN).expect("unlock signs in for the positions");
+    let Ok(Access::Positions(positions)) = s.session.unlock(PIN) else { panic!("unlock signs in for the positions") };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
     let id = s.cases.create_application(&application(), &starosta()).expect("created");
     assert!(eventually(5, || s.sync.status().pending_changes == 1), "{:?}", s.sync.status());

@@ -1,6 +1,7 @@
 //! The world of the end-to-end test: a real `keis-sync-server` on port 0 (its own tokio
-//! runtime), the tablet's store enrolled and approved as the starosta, a back-office
-//! session token for the server's action route, and a directory with a scanned page.
+//! runtime), an empty data directory for the tablet (the window makes the store and
+//! enrols; the test approves it as the administrator would), a back-office session token
+//! for the server's action route, and a directory with a scanned page.
 
 #![allow(unreachable_pub)]
 
@@ -25,6 +26,7 @@ pub struct World {
     pub rt: tokio::runtime::Runtime,
     pub root: tempfile::TempDir,
     pub addr: SocketAddr,
+    server: Arc<dyn keis_sync_server::store::Store>,
     /// A session of the hromada officer and back office (one device with both positions).
     pub office_token: String,
     pub config: RealConfig,
@@ -77,11 +79,6 @@ impl World {
             })
         };
         let tablet = root.path().join("tablet");
-        enrol(
-            tablet.clone(),
-            "Тестовий ноутбук старости",
-            vec![demo::position(Role::Starosta), demo::position(Role::SocialWorker)],
-        )?;
         let mut office = enrol(
             root.path().join("office"),
             "Тестовий бек-офіс",
@@ -100,7 +97,20 @@ impl World {
         config.sync = quick();
         config.auto_sync = None;
         config.scan_source = Some(scans);
-        Ok(Self { rt, root, addr, office_token, config, _stop: stop })
+        Ok(Self { rt, root, addr, server, office_token, config, _stop: stop })
+    }
+
+    /// Approves the tablet as the administrator does (`keis-sync-server admin approve`):
+    /// the starosta and social worker of the demo hromada.
+    pub async fn approve(&self, device_id: &str, code: &str) -> Result<(), String> {
+        let (server, id, code) = (self.server.clone(), device_id.to_owned(), code.to_owned());
+        let positions = vec![demo::position(Role::Starosta), demo::position(Role::SocialWorker)];
+        self.rt
+            .spawn(async move {
+                admin::approve(&*server, &id, &code, &positions, T0).await.map(|_| ()).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())?
     }
 
     /// `POST /api/v1/cases/{id}/actions` as the office; the answer's status and body.

@@ -28,15 +28,18 @@ pub use chip::{RealChip, chip_data};
 pub use session::RealSession;
 pub use sync::RealSync;
 
+#[cfg(doc)]
+use crate::services::Session;
 use crate::services::{ServiceError, Services};
 
 /// How the real services are set up.
 #[derive(Debug, Clone)]
 pub struct RealConfig {
-    /// The device's data directory (the encrypted store, made by `keis init`).
+    /// The device's data directory (the encrypted store, made on first start or by
+    /// `keis init`).
     pub data_dir: PathBuf,
-    /// The server the launcher was told to use; the store's enrolment names the one
-    /// actually used (a different one is logged).
+    /// The server the launcher was told to use: suggested when enrolling; once enrolled,
+    /// the store's enrolment names the one used (a different one is logged).
     pub server: Option<String>,
     pub store: StoreConfig,
     pub sync: SyncConfig,
@@ -96,9 +99,10 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// Opens the (locked) store in `config.data_dir`, starts the sync worker and returns the
-/// services. The store must exist (`keis init`, then `keis enrol` to sync).
+/// services. Without a store there (first start, or wiped) the session makes one with a
+/// PIN the user chooses, then enrols the device ([`Session::needs_setup`]).
 pub fn services(config: RealConfig) -> Result<Services, RealError> {
-    let store = Store::open(&config.data_dir, config.store, Arc::new(SystemClock), rng())?;
+    let store = Store::open_or_absent(&config.data_dir, config.store, Arc::new(SystemClock), rng())?;
     let shared: Shared = Arc::new(Mutex::new(store));
     let catalogue = Rc::new(Catalogue::embedded().map_err(|e| RealError::Catalogue(e.to_string()))?);
     let sync = Rc::new(RealSync::start(shared.clone(), config.sync.clone(), config.auto_sync)?);

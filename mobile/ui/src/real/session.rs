@@ -1,16 +1,18 @@
-//! The real [`Session`]: the PIN unlocks the encrypted store; the positions are the ones
-//! the device's last server session carried (signing in once if it never has).
+//! The real [`Session`]: the PIN unlocks the encrypted store (or, on a first start or after
+//! a wipe, makes it); the device enrols with the server and waits for approval; the
+//! positions are the ones the device's last server session carried (signing in once if it
+//! never has).
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use keis_crdt::Position;
-use keis_mobile::store::{Pin, Store, StoreError};
-use keis_mobile::sync::{Identity, SyncClient, SyncConfig};
+use keis_mobile::store::{Pin, Store, StoreError, check_new_pin};
+use keis_mobile::sync::{self, Identity, SavedEnrolment, SyncClient, SyncConfig, SyncError};
 
 use super::sync::RealSync;
-use super::{Shared, lock};
-use crate::services::{Session, UnlockError};
+use super::{Shared, lock, service_error};
+use crate::services::{Access, Enrolment, ServiceError, Session, UnlockError};
 
 /// The session over the shared store.
 pub struct RealSession {
@@ -36,78 +38,173 @@ pub(crate) fn unlock_error(e: StoreError) -> UnlockError {
     }
 }
 
-fn no_positions() -> UnlockError {
-    UnlockError::Other(
-        "Пристрій не має посад: зареєструйте його (keis enrol), дочекайтеся схвалення адміністратора й синхронізуйтеся / \
-         The device holds no positions: enrol it (keis enrol), wait for the administrator's approval and sync"
-            .into(),
-    )
+/// Why an unlocked store does not open into work.
+#[derive(Debug, thiserror::Error)]
+enum Closed {
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(
+        "Пристрій схвалено, але вам не призначено жодної посади. Зверніться до адміністратора громади / \
+         The device is approved but holds no position. Ask the hromada's administrator"
+    )]
+    NoPositions,
+}
+
+impl From<StoreError> for Closed {
+    fn from(e: StoreError) -> Self {
+        Self::Sync(e.into())
+    }
 }
 
 /// The typed positions of the saved identity.
-fn saved_positions(store: &mut Store) -> Result<(Option<Identity>, Vec<Position>), UnlockError> {
-    let identity = Identity::load(store).map_err(|e| UnlockError::Other(e.to_string()))?;
-    let positions = identity.iter().flat_map(|i| i.positions.iter().filter_map(|p| p.position())).collect();
-    Ok((identity, positions))
+fn saved_positions(store: &mut Store) -> Result<Vec<Position>, SyncError> {
+    let identity = Identity::load(store)?;
+    Ok(identity.iter().flat_map(|i| i.positions.iter().filter_map(|p| p.position())).collect())
 }
 
-/// Signs in once (the session's answer saves the positions), on a thread and runtime of
-/// its own: the caller may be inside the renderer's runtime, where blocking on another
-/// runtime panics.
-fn sign_in(store: &mut Store, timeout: Duration) -> Result<(), UnlockError> {
+/// Runs `job` on a thread and current-thread runtime of its own: the caller may be inside
+/// the renderer's runtime, where blocking on another runtime panics.
+fn on_own_runtime<T: Send>(
+    job: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, SyncError> + Send,
+) -> Result<T, SyncError> {
     std::thread::scope(|scope| {
-        let job = scope.spawn(move || {
+        let worker = scope.spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| UnlockError::Other(e.to_string()))?;
-            let mut client = SyncClient::new(SyncConfig { timeout, ..SyncConfig::default() });
-            rt.block_on(client.sign_in(store)).map(|_| ()).map_err(|e| UnlockError::Other(e.to_string()))
+                .map_err(|e| SyncError::Local(e.to_string()))?;
+            job(&rt)
         });
-        job.join()
-            .unwrap_or_else(|_| Err(UnlockError::Other("вхід на сервер перервано / the sign-in was aborted".into())))
+        worker.join().unwrap_or_else(|_| Err(SyncError::Local("the request was aborted".into())))
+    })
+}
+
+/// Signs in once (the session's answer saves the positions).
+fn sign_in(store: &mut Store, timeout: Duration) -> Result<(), SyncError> {
+    on_own_runtime(move |rt| {
+        let mut client = SyncClient::new(SyncConfig { timeout, ..SyncConfig::default() });
+        rt.block_on(client.sign_in(store)).map(|_| ())
+    })
+}
+
+fn pending(saved: SavedEnrolment) -> Access {
+    Access::Enrol(Enrolment::Pending {
+        server: saved.server,
+        device_id: saved.enrolment.device_id,
+        approval_code: saved.enrolment.approval_code,
     })
 }
 
 impl RealSession {
-    /// The positions of the unlocked store, signing in if none are saved yet.
-    fn positions(&self, store: &mut Store) -> Result<Vec<Position>, UnlockError> {
-        let (identity, mut positions) = saved_positions(store)?;
-        let Some(identity) = identity.filter(|i| !i.device_id.is_empty()) else {
-            return Err(no_positions());
-        };
+    fn not_enrolled(&self) -> Access {
+        Access::Enrol(Enrolment::NotEnrolled { server: self.server.clone().unwrap_or_default() })
+    }
+
+    /// What the unlocked store allows. A device not yet approved signs in to learn
+    /// whether it is; if it is not, or the server cannot say (offline), the enrolment
+    /// screen shows the code again. A revoked device wipes its store.
+    fn access(&self, store: &mut Store, ask_server: bool) -> Result<Access, Closed> {
+        let Some(saved) = sync::saved_enrolment(store)? else { return Ok(self.not_enrolled()) };
         if let Some(s) = &self.server
-            && s.trim_end_matches('/') != identity.server.trim_end_matches('/')
+            && s.trim_end_matches('/') != saved.server.trim_end_matches('/')
         {
-            tracing::warn!(given = %s, enrolled = %identity.server, "the device is enrolled with another server; using that one");
+            tracing::warn!(given = %s, enrolled = %saved.server, "the device is enrolled with another server; using that one");
         }
+        if !saved.approved || ask_server {
+            match sign_in(store, self.timeout) {
+                Ok(()) => {}
+                Err(SyncError::Revoked) => {
+                    tracing::warn!("the server says this device was revoked: wiping the local data");
+                    store.wipe_now()?;
+                    return Err(SyncError::Revoked.into());
+                }
+                Err(e) if ask_server => return Err(e.into()),
+                Err(e) => {
+                    tracing::info!(error = %e, "not approved yet, or the server cannot say");
+                    return Ok(pending(saved));
+                }
+            }
+        }
+        let positions = saved_positions(store)?;
         if positions.is_empty() {
-            sign_in(store, self.timeout)?;
-            positions = saved_positions(store)?.1;
+            return match sync::saved_enrolment(store)? {
+                Some(s) if !s.approved => Ok(pending(s)),
+                _ => Err(Closed::NoPositions),
+            };
         }
-        if positions.is_empty() {
-            return Err(no_positions());
+        Ok(Access::Positions(positions))
+    }
+
+    /// After the store opened into `access`: the sync worker starts counting.
+    fn opened(&self, access: Access) -> Access {
+        if matches!(access, Access::Positions(_)) {
+            self.sync.refresh();
         }
-        Ok(positions)
+        access
     }
 }
 
 impl Session for RealSession {
-    fn unlock(&self, pin: &str) -> Result<Vec<Position>, UnlockError> {
+    fn needs_setup(&self) -> bool {
+        lock(&self.store).is_wiped()
+    }
+
+    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError> {
+        check_new_pin(pin).map_err(service_error)?;
+        lock(&self.store).create_here(&Pin::new(pin)).map_err(service_error)?;
+        match self.not_enrolled() {
+            Access::Enrol(e) => Ok(e),
+            Access::Positions(_) => Err(ServiceError("unreachable".into())),
+        }
+    }
+
+    fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
         let mut store = lock(&self.store);
         store.unlock(&Pin::new(pin)).map_err(unlock_error)?;
-        match self.positions(&mut store) {
-            Ok(positions) => {
+        match self.access(&mut store, false) {
+            Ok(access) => {
                 drop(store);
-                self.sync.refresh();
-                Ok(positions)
+                Ok(self.opened(access))
             }
+            Err(Closed::Sync(SyncError::Revoked)) => Err(UnlockError::Wiped),
             Err(e) => {
                 // Nobody can work without a position: do not leave the data open.
                 store.lock();
-                Err(e)
+                Err(UnlockError::Other(e.to_string()))
             }
         }
+    }
+
+    fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError> {
+        let mut store = lock(&self.store);
+        if sync::saved_enrolment(&mut store).map_err(service_error)?.is_some() {
+            return match self.access(&mut store, false).map_err(service_error)? {
+                Access::Enrol(e) => Ok(e),
+                Access::Positions(_) => Err(ServiceError(
+                    "пристрій уже зареєстровано й схвалено; заблокуйте й розблокуйте його / \
+                     the device is already enrolled and approved; lock and unlock it"
+                        .into(),
+                )),
+            };
+        }
+        let s: &mut Store = &mut store;
+        let e = on_own_runtime(|rt| rt.block_on(sync::enrol(s, server, name))).map_err(service_error)?;
+        Ok(Enrolment::Pending { server: server.to_owned(), device_id: e.device_id, approval_code: e.approval_code })
+    }
+
+    fn check_approval(&self) -> Result<Access, ServiceError> {
+        let mut store = lock(&self.store);
+        let access = match self.access(&mut store, true) {
+            Err(Closed::Sync(SyncError::Pending)) => {
+                return sync::saved_enrolment(&mut store)
+                    .map_err(service_error)?
+                    .map(pending)
+                    .ok_or_else(|| service_error(SyncError::NotEnrolled));
+            }
+            other => other.map_err(service_error)?,
+        };
+        drop(store);
+        Ok(self.opened(access))
     }
 
     fn lock(&self) {

@@ -7,7 +7,7 @@ use keis_mobile::views::text::pick;
 
 use crate::app::SessionState;
 use crate::i18n::{LangSwitch, T, use_lang};
-use crate::services::Services;
+use crate::services::{Services, UnlockError};
 
 const TITLE: T = T("Мобільний кейс", "Mobile case kit");
 const PIN_LABEL: T = T("PIN-код", "PIN");
@@ -37,10 +37,9 @@ pub fn Unlock() -> Element {
             return;
         }
         match services.session.unlock(&typed) {
-            Ok(positions) => {
-                let acting_as = if positions.len() == 1 { positions.first().cloned() } else { None };
-                session.set(SessionState { positions: Some(positions), acting_as });
-            }
+            Ok(access) => session.set(SessionState::opened(access)),
+            // Nothing left to unlock: the first-start screen says why and makes a new store.
+            Err(UnlockError::Wiped) => session.set(SessionState { setup: true, ..SessionState::default() }),
             Err(e) => error.set(Some(e.to_string())),
         }
         pin.set(String::new());

@@ -16,8 +16,8 @@ use keis_mobile::views::detail::CaseDetail;
 use keis_mobile::views::journal::JournalRow;
 use keis_mobile::views::wizard::{ChipData, NewApplication, Scan};
 use keis_ui::{
-    CameraService, CaseService, ChipAccess, ChipService, ServiceError, Services, Session, SyncService, SyncStatus,
-    UnlockError,
+    Access, CameraService, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
+    SyncService, SyncStatus, UnlockError,
 };
 
 pub const PIN: &str = "482916";
@@ -26,10 +26,43 @@ pub struct FakeSession {
     pub remaining: Cell<u32>,
     pub positions: Vec<Position>,
     pub locked: Cell<bool>,
+    /// No store on the device (first start or wiped) until `create`.
+    pub absent: Cell<bool>,
+    /// Where enrolment stands; `None`: approved, unlocking gives the positions.
+    pub enrolment: RefCell<Option<Enrolment>>,
+    /// Whether the administrator has approved the pending device.
+    pub approved: Cell<bool>,
+    /// What `check_approval` fails with instead (the server unreachable, say).
+    pub server_error: RefCell<Option<String>>,
+}
+
+impl FakeSession {
+    fn access(&self) -> Access {
+        match self.enrolment.borrow().clone() {
+            Some(e) => Access::Enrol(e),
+            None => Access::Positions(self.positions.clone()),
+        }
+    }
 }
 
 impl Session for FakeSession {
-    fn unlock(&self, pin: &str) -> Result<Vec<Position>, UnlockError> {
+    fn needs_setup(&self) -> bool {
+        self.absent.get()
+    }
+
+    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError> {
+        keis_mobile::store::check_new_pin(pin).map_err(err)?;
+        if !self.absent.get() {
+            return Err(err("сховище вже існує / a store already exists"));
+        }
+        self.absent.set(false);
+        self.locked.set(false);
+        let e = Enrolment::NotEnrolled { server: "http://hromada.example:8080".into() };
+        *self.enrolment.borrow_mut() = Some(e.clone());
+        Ok(e)
+    }
+
+    fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
         if self.remaining.get() == 0 {
             return Err(UnlockError::TooManyAttempts { retry_after_s: 30 });
         }
@@ -38,7 +71,31 @@ impl Session for FakeSession {
             return Err(UnlockError::WrongPin { remaining: self.remaining.get() });
         }
         self.locked.set(false);
-        Ok(self.positions.clone())
+        Ok(self.access())
+    }
+
+    fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError> {
+        if !server.starts_with("http://") {
+            return Err(err(format!("некоректна адреса сервера {server} / bad server address {server}")));
+        }
+        assert!(!name.is_empty() && !self.locked.get());
+        let e = Enrolment::Pending {
+            server: server.into(),
+            device_id: "dev-0001".into(),
+            approval_code: "123-456-789".into(),
+        };
+        *self.enrolment.borrow_mut() = Some(e.clone());
+        Ok(e)
+    }
+
+    fn check_approval(&self) -> Result<Access, ServiceError> {
+        if let Some(e) = self.server_error.borrow().clone() {
+            return Err(err(e));
+        }
+        if self.approved.get() {
+            *self.enrolment.borrow_mut() = None;
+        }
+        Ok(self.access())
     }
 
     fn lock(&self) {
@@ -191,6 +248,10 @@ impl World {
                 remaining: Cell::new(5),
                 positions: demo::positions(),
                 locked: Cell::new(true),
+                absent: Cell::new(false),
+                enrolment: RefCell::new(None),
+                approved: Cell::new(false),
+                server_error: RefCell::new(None),
             }),
             cases: Rc::new(FakeCases {
                 docs: RefCell::new(docs),
