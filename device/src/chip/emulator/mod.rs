@@ -68,7 +68,7 @@ pub struct EmulatedChip {
     ukrainian_quirks: bool,
     max_read: usize,
     extended_length: bool,
-    rng: Box<dyn RandomSource>,
+    rng: Box<dyn RandomSource + Send>,
     app_selected: bool,
     current: Option<u16>,
     auth: AuthState,
@@ -201,7 +201,7 @@ impl EmulatedChip {
 
     /// The chip's own randomness (nonces, ephemeral keys).
     #[must_use]
-    pub fn with_random(mut self, rng: Box<dyn RandomSource>) -> Self {
+    pub fn with_random(mut self, rng: Box<dyn RandomSource + Send>) -> Self {
         self.rng = rng;
         self
     }

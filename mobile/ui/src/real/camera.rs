@@ -22,7 +22,8 @@ pub struct RealCamera {
 }
 
 impl RealCamera {
-    pub(crate) fn new(store: Shared, source: Option<PathBuf>) -> Self {
+    /// Takes images from `source` (a file, or a directory in name order) into `store`.
+    pub fn new(store: Shared, source: Option<PathBuf>) -> Self {
         Self { store, source, taken: Cell::new(0) }
     }
 
@@ -63,10 +64,11 @@ fn images_in(dir: &Path) -> Result<Vec<PathBuf>, ServiceError> {
     Ok(out)
 }
 
-impl CameraService for RealCamera {
-    fn capture(&self) -> Result<Scan, ServiceError> {
-        let path = self.next_file()?;
-        let input = std::fs::read(&path)
+impl RealCamera {
+    /// The image at `path` through the scan pipeline, stored as a blob: a scan for the
+    /// wizard (also what a phone's camera bridge hands over).
+    pub fn take(&self, path: &Path) -> Result<Scan, ServiceError> {
+        let input = std::fs::read(path)
             .map_err(|e| ServiceError(format!("файл {} / file {}: {e}", path.display(), path.display())))?;
         let page = process(&input, &ScanOptions::default()).map_err(|e| {
             let name = path.display();
@@ -82,5 +84,11 @@ impl CameraService for RealCamera {
             thumbnail: data_url(page.thumbnail_mime, &page.thumbnail),
             document: None,
         })
+    }
+}
+
+impl CameraService for RealCamera {
+    fn capture(&self) -> Result<Scan, ServiceError> {
+        self.take(&self.next_file()?)
     }
 }

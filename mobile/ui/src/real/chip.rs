@@ -99,9 +99,9 @@ fn photo(doc: &ChipDocument) -> Option<String> {
 }
 
 /// The access key the user typed: the CAN, or the MRZ (its lines, or `NUMBER YYMMDD
-/// YYMMDD`: document number, birth and expiry date).
-#[cfg_attr(not(feature = "pcsc"), allow(dead_code))]
-fn access_key(access: &ChipAccess) -> Result<keis_device::chip::AccessKey, ServiceError> {
+/// YYMMDD`: document number, birth and expiry date). Shared with the Android launcher's
+/// NFC reader.
+pub fn access_key(access: &ChipAccess) -> Result<keis_device::chip::AccessKey, ServiceError> {
     use keis_device::chip::{AccessKey, Can, Mrz, MrzKey};
     let bad = |e: &dyn std::fmt::Display| ServiceError(format!("невірний ключ доступу: {e} / bad access key: {e}"));
     match access {

@@ -24,7 +24,7 @@ use keis_mobile::sync::SyncConfig;
 
 pub use camera::RealCamera;
 pub use cases::RealCases;
-pub use chip::{RealChip, chip_data};
+pub use chip::{RealChip, access_key, chip_data};
 pub use session::RealSession;
 pub use sync::RealSync;
 
@@ -78,8 +78,8 @@ pub enum RealError {
     Worker(#[from] std::io::Error),
 }
 
-/// The store as the services share it.
-pub(crate) type Shared = Arc<Mutex<Store>>;
+/// The store as the services share it (a launcher adds its own services over it).
+pub type Shared = Arc<Mutex<Store>>;
 
 /// Locks the shared store; a panic on another thread does not make it unusable.
 pub(crate) fn lock(store: &Shared) -> MutexGuard<'_, Store> {
@@ -102,14 +102,21 @@ pub(crate) fn now_ms() -> i64 {
 /// services. Without a store there (first start, or wiped) the session makes one with a
 /// PIN the user chooses, then enrols the device ([`Session::needs_setup`]).
 pub fn services(config: RealConfig) -> Result<Services, RealError> {
+    services_and_store(config).map(|(services, _)| services)
+}
+
+/// [`services`], and the shared store under them, for a launcher that replaces the card
+/// reader or the camera with its platform's (the Android launcher's NFC and camera).
+pub fn services_and_store(config: RealConfig) -> Result<(Services, Shared), RealError> {
     let store = Store::open_or_absent(&config.data_dir, config.store, Arc::new(SystemClock), rng())?;
     let shared: Shared = Arc::new(Mutex::new(store));
     let catalogue = Rc::new(Catalogue::embedded().map_err(|e| RealError::Catalogue(e.to_string()))?);
     let sync = Rc::new(RealSync::start(shared.clone(), config.sync.clone(), config.auto_sync)?);
     let session = Rc::new(RealSession::new(shared.clone(), sync.clone(), config.server.clone(), config.sync.timeout));
     let cases = Rc::new(RealCases::new(shared.clone(), (*catalogue).clone(), sync.clone()));
-    let camera = Rc::new(RealCamera::new(shared, config.scan_source.clone()));
-    Ok(Services { session, cases, sync, chip: Rc::new(RealChip::new(config.reader)), camera, catalogue })
+    let camera = Rc::new(RealCamera::new(shared.clone(), config.scan_source.clone()));
+    let chip = Rc::new(RealChip::new(config.reader));
+    Ok((Services { session, cases, sync, chip, camera, catalogue }, shared))
 }
 
 /// The system's randomness, for the store.

@@ -1,0 +1,49 @@
+//! The card reader on a tablet: the ID card put on the back of the tablet is handed over
+//! by Android's NFC reader mode ([`crate::bridge`]); pressing "read" takes it and reads
+//! the chip through `keis_device` (PACE with the CAN or BAC/PACE with the MRZ, passive
+//! authentication), over `IsoDepTransport` (command sizes and timeout from the tag).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use keis_device::chip::android::{DEFAULT_TIMEOUT_MS, IsoDepTransport};
+use keis_device::chip::read_document;
+use keis_mobile::views::wizard::ChipData;
+use keis_ui::real::{access_key, chip_data};
+use keis_ui::{ChipAccess, ChipService, ServiceError};
+
+use crate::bridge::Bridge;
+
+/// The card reader over the tablet's NFC.
+#[derive(Debug)]
+pub struct NfcChip {
+    bridge: Arc<Bridge>,
+}
+
+impl NfcChip {
+    pub fn new(bridge: Arc<Bridge>) -> Self {
+        Self { bridge }
+    }
+}
+
+const NO_CARD: &str = "Прикладіть ID-картку до задньої панелі планшета, дочекайтеся сигналу й натисніть «Прочитати» ще раз / \
+     Hold the ID card to the back of the tablet, wait for the beep and press Read again";
+
+impl ChipService for NfcChip {
+    fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError> {
+        let key = access_key(access)?;
+        let tag = self.bridge.take_tag(Instant::now()).ok_or_else(|| ServiceError(NO_CARD.into()))?;
+        let mut transport = IsoDepTransport::new(tag);
+        if let Err(e) = transport.set_timeout_ms(DEFAULT_TIMEOUT_MS) {
+            return Err(ServiceError(e.to_string()));
+        }
+        match read_document(&mut transport, &key) {
+            Ok(doc) => Ok(chip_data(&doc)),
+            // The link's own reason (the card moved away) says more than the protocol step.
+            Err(e) => Err(ServiceError(match transport.last_error() {
+                Some(link) => link.to_string(),
+                None => format!("Не вдалося прочитати чип: {e} / Could not read the chip: {e}"),
+            })),
+        }
+    }
+}
