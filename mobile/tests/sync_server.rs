@@ -161,6 +161,7 @@ async fn a_change_the_server_refuses_stays_on_the_device_with_the_servers_reason
     assert!(!s.case(&id).await.expect("stored").events.contains_key("forged-1"), "the server did not store it");
     assert_eq!(s.case(&other).await.expect("stored").applicant.phone.as_deref(), Some("+380993333333"));
     assert_eq!(t.store.rejection(&other).expect("read"), None);
+    assert_eq!(t.store.refused_cases().expect("refused"), [id.clone()].into(), "the journal marks it");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

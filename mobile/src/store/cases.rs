@@ -110,6 +110,11 @@ impl Store {
         self.parts(Activity::User)?.rejection(id)
     }
 
+    /// The cases whose changes the server refused (and that wait, kept, on the device).
+    pub fn refused_cases(&mut self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        Ok(self.parts(Activity::User)?.ids("SELECT case_id FROM rejections ORDER BY case_id")?.into_iter().collect())
+    }
+
     /// The sync cursor saved last.
     pub fn cursor(&mut self) -> Result<u64, StoreError> {
         db::cursor(self.parts(Activity::User)?.conn)

@@ -53,6 +53,9 @@ pub struct CaseDetail {
     /// Each signer's name with the state of the signature.
     pub signatures: Vec<(String, SignatureState)>,
     pub conflict: Vec<ConflictChoice>,
+    /// Why the server refused this device's changes ("uk / en"), if it did: the changes
+    /// stay on the device until the case is put right and synced again.
+    pub refused: Option<String>,
 }
 
 impl CaseDetail {
@@ -140,6 +143,7 @@ impl CaseDetail {
             timeline,
             signatures,
             conflict,
+            refused: None,
         }
     }
 }

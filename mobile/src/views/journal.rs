@@ -19,6 +19,8 @@ pub struct JournalRow {
     pub complete: bool,
     /// Changed on this device and not yet sent.
     pub unsynced: bool,
+    /// The server refused this device's changes (the reason is in the case's detail).
+    pub refused: bool,
     /// Lowercased number, name and RNOKPP, searched by [`search`].
     haystack: String,
 }
@@ -34,7 +36,7 @@ impl JournalRow {
         unsynced: bool,
     ) -> Self {
         let haystack = format!("{}\n{}\n{}", row.number, row.applicant, rnokpp).to_lowercase();
-        Self { row, rnokpp, services, status, complete, unsynced, haystack }
+        Self { row, rnokpp, services, status, complete, unsynced, refused: false, haystack }
     }
 
     /// The row of a stored case.

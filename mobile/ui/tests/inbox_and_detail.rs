@@ -140,3 +140,30 @@ fn english_throughout_after_the_switch() {
         assert!(!text.contains(uk), "{uk} left in Ukrainian: {text}");
     }
 }
+
+#[test]
+fn a_case_the_server_refused_is_marked_and_says_why() {
+    let world = world();
+    world.cases.unsynced.borrow_mut().extend(["demo-case-000001".to_owned(), "demo-case-000002".to_owned()]);
+    world.cases.refused.borrow_mut().insert(
+        "demo-case-000001".into(),
+        "посада не може записати рішення / the position may not record a decision".into(),
+    );
+    let mut ui = Ui::app(world.services());
+    ui.unlock_as(PIN, "demo-starosta");
+    let html = ui.html();
+    assert_eq!(count(&html, "badge refused"), 1, "{html}");
+    assert_eq!(count(&html, "badge unsynced"), 1, "the refused case is not also \"not synced\"");
+    assert!(ui.text().contains("Відхилено сервером"));
+
+    ui.click("case-demo-case-000001");
+    let msg = ui.text_of("case-refused").expect("the reason is shown");
+    assert!(msg.starts_with("Сервер не прийняв зміни") && msg.ends_with("посада не може записати рішення"), "{msg}");
+    ui.click("back-to-journal");
+    ui.click("case-demo-case-000002");
+    assert!(!ui.has("case-refused"));
+    ui.click("back-to-journal");
+    ui.click("lang-switch");
+    ui.click("case-demo-case-000001");
+    assert!(ui.text_of("case-refused").is_some_and(|m| m.ends_with("the position may not record a decision")));
+}

@@ -52,8 +52,20 @@ fn place_of(by: &Position) -> Result<(String, Option<String>), ServiceError> {
 impl CaseService for RealCases {
     fn rows(&self, lang: Lang) -> Vec<JournalRow> {
         // The kept summaries: the list opens without loading every case.
-        match lock(&self.store).summaries() {
-            Ok(all) => all.iter().map(|(s, unsynced)| JournalRow::of(s, lang, *unsynced)).collect(),
+        let mut store = lock(&self.store);
+        let refused = store.refused_cases().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the refused cases");
+            Default::default()
+        });
+        match store.summaries() {
+            Ok(all) => all
+                .iter()
+                .map(|(s, unsynced)| {
+                    let mut row = JournalRow::of(s, lang, *unsynced);
+                    row.refused = refused.contains(&s.id);
+                    row
+                })
+                .collect(),
             Err(e) => {
                 tracing::warn!(error = %e, "could not list the cases");
                 Vec::new()
@@ -62,8 +74,11 @@ impl CaseService for RealCases {
     }
 
     fn detail(&self, case_id: &str, lang: Lang) -> Result<CaseDetail, ServiceError> {
-        let doc = self.doc(&mut lock(&self.store), case_id)?;
-        Ok(CaseDetail::new(&doc, &self.catalogue, lang))
+        let mut store = lock(&self.store);
+        let doc = self.doc(&mut store, case_id)?;
+        let mut detail = CaseDetail::new(&doc, &self.catalogue, lang);
+        detail.refused = store.rejection(case_id).map_err(service_error)?.map(|r| r.reason);
+        Ok(detail)
     }
 
     fn create_application(&self, app: &NewApplication, by: &Position) -> Result<String, ServiceError> {

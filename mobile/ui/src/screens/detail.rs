@@ -24,6 +24,10 @@ const CONFLICT: T = T(
     "Two officials acted at the same time. Choose which action to keep:",
 );
 const KEEP: T = T("Залишити", "Keep");
+const REFUSED: T = T(
+    "Сервер не прийняв зміни цієї справи. Їх збережено на пристрої; виправте справу й синхронізуйте знову. Причина:",
+    "The server did not accept this case's changes. They are kept on the device; put the case right and sync again. Reason:",
+);
 const PRINT: T = T("Друкована заява", "Printable application");
 const BACK: T = T("До журналу", "Back to the journal");
 
@@ -68,6 +72,9 @@ pub fn CaseDetailView(case_id: String) -> Element {
                 dd { id: "case-status", class: if d.conflict.is_empty() { "status" } else { "status conflict" }, "{d.status_label}" }
                 dt { {SERVICES.get(l)} }
                 dd { id: "case-services", {d.services.join("; ")} }
+            }
+            if let Some(reason) = &d.refused {
+                p { id: "case-refused", class: "error", role: "alert", {REFUSED.get(l)} " " {pick(reason, l).to_owned()} }
             }
             if !d.conflict.is_empty() {
                 section { id: "conflict", class: "conflict", role: "alert",

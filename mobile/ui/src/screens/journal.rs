@@ -25,6 +25,7 @@ const ANY: T = T("Усі", "All");
 const COMPLETE: T = T("Повний", "Complete");
 const INCOMPLETE: T = T("Неповний", "Incomplete");
 const UNSYNCED: T = T("Не надіслано", "Not synced");
+const REFUSED: T = T("Відхилено сервером", "Refused by the server");
 const EMPTY: T = T("Нічого не знайдено", "Nothing found");
 const LIST: T = T("Справи", "Cases");
 
@@ -159,7 +160,9 @@ fn JournalLine(row: JournalRow, position: usize) -> Element {
                 span { class: "status", "{row.row.status}" }
             }
             span { class: "badges",
-                if row.unsynced {
+                if row.refused {
+                    span { class: "badge refused", {REFUSED.get(l)} }
+                } else if row.unsynced {
                     span { class: "badge unsynced", {UNSYNCED.get(l)} }
                 }
                 for b in row.row.badges.iter().copied() {

@@ -110,6 +110,8 @@ pub struct FakeCases {
     pub created: RefCell<Vec<NewApplication>>,
     /// Rows without a document behind them, for long lists.
     pub extra_rows: RefCell<Vec<JournalRow>>,
+    /// Cases whose changes the server refused, with its reason.
+    pub refused: RefCell<std::collections::BTreeMap<String, String>>,
 }
 
 fn err(e: impl ToString) -> ServiceError {
@@ -118,11 +120,15 @@ fn err(e: impl ToString) -> ServiceError {
 
 impl CaseService for FakeCases {
     fn rows(&self, lang: Lang) -> Vec<JournalRow> {
-        let unsynced = self.unsynced.borrow();
+        let (unsynced, refused) = (self.unsynced.borrow(), self.refused.borrow());
         self.docs
             .borrow()
             .iter()
-            .map(|d| JournalRow::from_doc(d, &self.catalogue, lang, unsynced.contains(&d.case().id)))
+            .map(|d| {
+                let mut row = JournalRow::from_doc(d, &self.catalogue, lang, unsynced.contains(&d.case().id));
+                row.refused = refused.contains_key(&d.case().id);
+                row
+            })
             .chain(self.extra_rows.borrow().iter().cloned())
             .collect()
     }
@@ -130,7 +136,9 @@ impl CaseService for FakeCases {
     fn detail(&self, case_id: &str, lang: Lang) -> Result<CaseDetail, ServiceError> {
         let docs = self.docs.borrow();
         let doc = docs.iter().find(|d| d.case().id == case_id).ok_or_else(|| err("немає справи / no such case"))?;
-        Ok(CaseDetail::new(doc, &self.catalogue, lang))
+        let mut detail = CaseDetail::new(doc, &self.catalogue, lang);
+        detail.refused = self.refused.borrow().get(case_id).cloned();
+        Ok(detail)
     }
 
     fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError> {
@@ -259,6 +267,7 @@ impl World {
                 catalogue,
                 created: RefCell::default(),
                 extra_rows: RefCell::default(),
+                refused: RefCell::default(),
             }),
             sync: Rc::new(FakeSync::default()),
             camera: Rc::new(FakeCamera::default()),
