@@ -4,6 +4,7 @@
 use keis_crdt::{CaseDoc, CaseState, Catalogue, SignatureState, Status};
 
 use crate::case_list::Lang;
+use crate::views::notes::{NoteLine, ResolutionLine};
 use crate::views::text::pick;
 
 /// One attached document.
@@ -53,6 +54,10 @@ pub struct CaseDetail {
     /// Each signer's name with the state of the signature.
     pub signatures: Vec<(String, SignatureState)>,
     pub conflict: Vec<ConflictChoice>,
+    /// Visits and case-management records, oldest first.
+    pub notes: Vec<NoteLine>,
+    /// Resolutions (резолюції), oldest first.
+    pub resolutions: Vec<ResolutionLine>,
     /// Why the server refused this device's changes ("uk / en"), if it did: the changes
     /// stay on the device until the case is put right and synced again.
     pub refused: Option<String>,
@@ -109,6 +114,7 @@ impl CaseDetail {
                 (s.signer_name.clone(), state)
             })
             .collect();
+        let (notes, resolutions) = crate::views::notes::lines(case, lang);
         let services = case
             .service_codes()
             .map(|c| {
@@ -143,6 +149,8 @@ impl CaseDetail {
             timeline,
             signatures,
             conflict,
+            notes,
+            resolutions,
             refused: None,
         }
     }

@@ -6,6 +6,7 @@ pub mod application;
 pub mod detail;
 pub mod inbox;
 pub mod journal;
+pub mod notes;
 pub mod text;
 pub mod window;
 pub mod wizard;

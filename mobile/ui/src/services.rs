@@ -95,6 +95,9 @@ pub trait CaseService {
     fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError>;
     /// Takes a workflow action on a case as `by`.
     fn act(&self, case_id: &str, by: &Position, action: Action, comment: &str) -> Result<(), ServiceError>;
+    /// Adds a visit or case-management record of `kind` (one of `keis_crdt::model::NOTE_KINDS`)
+    /// authored by `by`.
+    fn add_note(&self, case_id: &str, by: &Position, kind: &str, text: &str) -> Result<(), ServiceError>;
 }
 
 /// The state of synchronisation, polled by the shell.

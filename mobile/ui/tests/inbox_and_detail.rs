@@ -167,3 +167,42 @@ fn a_case_the_server_refused_is_marked_and_says_why() {
     ui.click("case-demo-case-000001");
     assert!(ui.text_of("case-refused").is_some_and(|m| m.ends_with("the position may not record a decision")));
 }
+
+#[test]
+fn a_social_worker_records_a_visit_and_sees_the_resolutions() {
+    let world = world();
+    world.cases.docs.borrow_mut()[1]
+        .edit(40, |case, ids| {
+            use keis_crdt::model::{RecordMap, Resolution};
+            case.resolutions.add(Resolution {
+                id: ids.next_id(),
+                author: "demo-coordinator".into(),
+                at: 40,
+                text: "Відвідати родину до кінця місяця".into(),
+                assignee: Some("demo-social-worker".into()),
+                due: Some("2026-12-31".into()),
+            });
+        })
+        .expect("a resolution");
+    let mut ui = Ui::app(world.services());
+    ui.unlock_as(PIN, "demo-social-worker");
+    ui.click("case-demo-case-000002");
+    assert!(ui.text().contains("Записів ще немає"), "{}", ui.text());
+    let r = ui.text_of("case-resolutions").expect("the resolution is listed");
+    assert!(
+        r.contains("Відвідати родину")
+            && r.contains("виконавець: demo-social-worker")
+            && r.contains("строк: 2026-12-31")
+    );
+
+    ui.click("add-note");
+    assert_eq!(ui.text_of("note-error").as_deref(), Some("Напишіть текст запису"));
+    ui.select("note-kind", "assessment");
+    ui.input("note-text", "Потреба в паливі на зиму");
+    ui.click("add-note");
+    assert!(!ui.has("note-error"));
+    let notes = ui.text_of("case-notes").expect("listed");
+    assert!(notes.contains("Оцінка потреб (demo-social-worker): Потреба в паливі на зиму"), "{notes}");
+    assert_eq!(world.cases.docs.borrow()[1].case().notes.len(), 1, "stored in the case");
+    assert!(ui.html().contains("id=\"note-text\" rows=\"3\" value=\"\""), "the box is emptied");
+}

@@ -166,3 +166,28 @@ fn the_card_reader_reads_the_specimen_through_pcsc() {
     let wrong = s.chip.read(&ChipAccess::Mrz("L898902C 690806 940624".into()));
     assert!(wrong.is_err_and(|e| e.0.contains(" / ")), "a wrong key is refused, in both languages");
 }
+
+#[test]
+fn a_visit_recorded_through_the_service_is_kept_encrypted_and_waits_to_sync() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    offline_device(dir.path());
+    let s = services(config(dir.path())).expect("services");
+    s.session.unlock(PIN).expect("unlock");
+    let id = s.cases.create_application(&application(), &starosta()).expect("created");
+    let worker = keis_crdt::demo::position(keis_crdt::Role::SocialWorker);
+    let refused = s.cases.add_note(&id, &worker, "visit", " ");
+    assert!(refused.is_err_and(|e| e.0.starts_with("Напишіть текст")));
+    s.cases.add_note(&id, &worker, "visit", "Візит удома; умови задовільні").expect("recorded");
+    drop(s);
+    let s = services(config(dir.path())).expect("services again");
+    s.session.unlock(PIN).expect("unlock");
+    let detail = s.cases.detail(&id, Lang::Uk).expect("detail");
+    assert_eq!(detail.notes.len(), 1);
+    assert_eq!((detail.notes[0].kind.as_str(), detail.notes[0].author.as_str()), ("Візит", worker.id.as_str()));
+    assert!(s.cases.rows(Lang::Uk).iter().any(|r| r.row.id == id && r.unsynced), "waits to be sent");
+    let needle = "умови задовільні".as_bytes();
+    for f in std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).filter(|f| f.path().is_file()) {
+        let bytes = std::fs::read(f.path()).expect("read");
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle), "sealed in {}", f.path().display());
+    }
+}

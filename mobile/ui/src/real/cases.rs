@@ -13,6 +13,7 @@ use keis_mobile::sync::Identity;
 use keis_mobile::views::application::{Opening, Signing, create_case};
 use keis_mobile::views::detail::CaseDetail;
 use keis_mobile::views::journal::JournalRow;
+use keis_mobile::views::notes::add_note;
 use keis_mobile::views::wizard::NewApplication;
 
 use super::sync::RealSync;
@@ -116,6 +117,16 @@ impl CaseService for RealCases {
         let mut store = lock(&self.store);
         let mut doc = self.doc(&mut store, case_id)?;
         doc.act(by, action, comment, now_ms(), &self.catalogue).map_err(service_error)?;
+        store.put_case(&mut doc).map_err(service_error)?;
+        drop(store);
+        self.sync.refresh();
+        Ok(())
+    }
+
+    fn add_note(&self, case_id: &str, by: &Position, kind: &str, text: &str) -> Result<(), ServiceError> {
+        let mut store = lock(&self.store);
+        let mut doc = self.doc(&mut store, case_id)?;
+        add_note(&mut doc, by, kind, text, now_ms()).map_err(service_error)?;
         store.put_case(&mut doc).map_err(service_error)?;
         drop(store);
         self.sync.refresh();

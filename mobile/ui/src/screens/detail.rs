@@ -1,5 +1,5 @@
 //! The case detail: applicant, documents, timeline, signatures, conflicts to resolve,
-//! the actions the position may take, and the printable application.
+//! visits and records, the actions the position may take, and the printable application.
 
 use dioxus::prelude::*;
 use keis_crdt::{Action, SignatureState};
@@ -9,6 +9,7 @@ use keis_mobile::views::text::pick;
 use crate::app::{DataVersion, Screen, SessionState};
 use crate::i18n::{T, use_lang};
 use crate::screens::actions::CaseActions;
+use crate::screens::notes::CaseNotes;
 use crate::screens::sync_bar::format_time;
 use crate::services::Services;
 
@@ -147,6 +148,7 @@ pub fn CaseDetailView(case_id: String) -> Element {
                     }
                 }
             }
+            CaseNotes { case_id: d.id.clone(), notes: d.notes.clone(), resolutions: d.resolutions.clone() }
             CaseActions { case_id: d.id.clone(), status: d.status }
             button { id: "print", r#type: "button", class: "secondary", onclick: move |_| screen.set(Screen::Print(print_id.clone())), {PRINT.get(l)} }
         }

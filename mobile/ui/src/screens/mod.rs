@@ -4,6 +4,7 @@ pub mod actions;
 pub mod detail;
 pub mod inbox;
 pub mod journal;
+pub mod notes;
 pub mod setup;
 pub mod shell;
 pub mod sync_bar;

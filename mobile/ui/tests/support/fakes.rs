@@ -173,6 +173,12 @@ impl CaseService for FakeCases {
         self.unsynced.borrow_mut().insert(case_id.to_owned());
         Ok(())
     }
+
+    fn add_note(&self, case_id: &str, by: &Position, kind: &str, text: &str) -> Result<(), ServiceError> {
+        let mut docs = self.docs.borrow_mut();
+        let doc = docs.iter_mut().find(|d| d.case().id == case_id).ok_or_else(|| err("немає справи / no such case"))?;
+        keis_mobile::views::notes::add_note(doc, by, kind, text, 1_763_900_000_000).map(|_| ()).map_err(err)
+    }
 }
 
 #[derive(Default)]
