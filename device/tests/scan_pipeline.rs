@@ -4,7 +4,9 @@
 use std::io::Cursor;
 
 use image::{DynamicImage, GrayImage, ImageFormat, Luma, RgbImage};
-use keis_device::scan::{A4_LONG_SIDE_PX, A4_SHORT_SIDE_PX, ScanError, ScanLimits, ScanMode, ScanOptions, process};
+use keis_device::scan::{
+    A4_LONG_SIDE_PX, A4_SHORT_SIDE_PX, ScanError, ScanLimits, ScanMode, ScanOptions, process, thumbnail,
+};
 use keis_device::signature::Lang;
 use sha2::{Digest, Sha256};
 
@@ -236,4 +238,25 @@ fn mangled_files_give_errors_not_panics() {
             let _ = process(&bad, &ScanOptions::default());
         }
     }
+}
+
+#[test]
+fn a_stored_page_gets_a_small_thumbnail_and_a_damaged_blob_an_error() {
+    let options = ScanOptions::default();
+    let document = process(&default_photo_jpeg(), &options).expect("processed");
+    let photo_mode = ScanOptions { mode: ScanMode::Photo, ..ScanOptions::default() };
+    let photo = process(&default_photo_jpeg(), &photo_mode).expect("processed");
+    for (page, channels) in [(&document, 1), (&photo, 3)] {
+        let jpeg = thumbnail(&page.bytes, &options).expect("thumbnail");
+        let thumb = image::load_from_memory_with_format(&jpeg, ImageFormat::Jpeg).expect("jpeg");
+        assert_eq!(thumb.width().max(thumb.height()), 320, "{}×{}", thumb.width(), thumb.height());
+        let ratio = thumb.height() as f32 / thumb.width() as f32;
+        assert!((ratio - page.height as f32 / page.width as f32).abs() < 0.02, "the page's shape is kept");
+        assert_eq!(thumb.color().channel_count(), channels);
+    }
+    assert!(
+        matches!(thumbnail(&document.bytes[..200], &options), Err(ScanError::Truncated | ScanError::Corrupt(_))),
+        "truncated"
+    );
+    assert!(matches!(thumbnail(b"%PDF-1.7", &options), Err(ScanError::UnsupportedFormat)));
 }

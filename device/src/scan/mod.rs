@@ -188,6 +188,23 @@ fn rgb_to_grey(rgb: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// A thumbnail of a stored page (a document's PNG or a photo's JPEG, as [`process`] made
+/// it): a JPEG whose longest side is `options.thumbnail_long_side`, for the case detail.
+/// The same limits as for any input, so a damaged or hostile blob is refused, not decoded.
+pub fn thumbnail(bytes: &[u8], options: &ScanOptions) -> Result<Vec<u8>, ScanError> {
+    let image = decode::decode(bytes, &options.limits, false)?;
+    let (channels, pixels) = match image {
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) => (1, DynamicImage::ImageLuma8(image.into_luma8())),
+        other => (3, DynamicImage::ImageRgb8(other.into_rgb8())),
+    };
+    let (width, height) = (pixels.width(), pixels.height());
+    let long = options.thumbnail_long_side.max(16);
+    let (tw, th) = fit_within(width, height, long, long);
+    let data = pixels.as_bytes();
+    let thumb = resize_area(Pixels { data, width, height, channels }, Rect::full(width, height), tw, th);
+    encode::encode_jpeg(&thumb, tw, th, channels, options.thumbnail_quality).map_err(ScanError::EncodeJpeg)
+}
+
 /// EXIF orientation is exposed for callers that show the original photo.
 pub fn exif_orientation(bytes: &[u8]) -> Orientation {
     orient::exif_orientation(bytes)
