@@ -183,3 +183,67 @@ async fn enrol_then_sync_against_a_real_server() {
     assert!(status.contains("position\tdemo-starosta:userSta:"), "positions from the session: {status}");
     assert!(status.contains("pending_changes\t0") && !status.contains("last_sync_ms\tnever"), "{status}");
 }
+
+#[test]
+fn a_bad_card_key_is_refused_before_any_reader_or_pin_is_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("none");
+    let out = keis(&data, None, &["chip", "read", "--can", "12"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ключ доступу") && err.contains("bad access key"), "{err}");
+    let out = keis(&data, None, &["chip", "read", "--can", "123456", "--mrz", "L898902C,690806,940623"]);
+    assert!(!out.status.success(), "one key, not two");
+    if cfg!(not(feature = "pcsc")) {
+        let out = keis(&data, None, &["chip", "read", "--can", "123456"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("--features pcsc"), "{err}");
+    }
+}
+
+/// The ICAO specimen passport on the virtual PC/SC card (`scripts/virtual-card.sh`).
+#[cfg(feature = "pcsc")]
+#[test]
+fn the_card_on_the_reader_fills_a_case_applicant_and_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = init(dir.path());
+    let id = ok(
+        &data,
+        &[
+            "case",
+            "new",
+            "--service",
+            "housing_subsidy",
+            "--surname",
+            "Набрана",
+            "--phone",
+            "+380991112233",
+            "--position",
+            STAROSTA,
+        ],
+    );
+    let id = id.trim();
+    let mut args = vec!["chip", "read", "--mrz", "L898902C,690806,940623", "--case", id, "--position", STAROSTA];
+    let reader = std::env::var("KEIS_PCSC_READER").ok();
+    if let Some(r) = reader.as_deref() {
+        args.extend(["--reader", r]);
+    }
+    let out = keis(&data, Some("2468"), &args);
+    if !out.status.success() && std::env::var("KEIS_SKIP_PCSC").is_ok_and(|v| v == "1") {
+        return;
+    }
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(read["access"], "BAC");
+    assert_eq!(read["person"]["document"]["number"], "L898902C");
+    let show: serde_json::Value = serde_json::from_str(&ok(&data, &["case", "show", id])).expect("JSON");
+    assert_eq!(show["applicant"]["surname"], read["person"]["surname"], "the chip's name replaced the typed one");
+    assert_eq!(show["applicant"]["phone"], "+380991112233", "what the chip lacks stays");
+    let record = show["chip_reads"][0].clone();
+    assert_eq!(record["access"], "BAC");
+    assert_eq!(record["read_by"], "p-sta");
+    let wrong = keis(&data, Some("2468"), &["chip", "read", "--mrz", "L898902C,690806,940624", "--case", id]);
+    assert!(!wrong.status.success(), "a wrong key is refused");
+    let after: serde_json::Value = serde_json::from_str(&ok(&data, &["case", "show", id])).expect("JSON");
+    assert_eq!(after["chip_reads"].as_array().map(Vec::len), Some(1), "and changes nothing");
+}

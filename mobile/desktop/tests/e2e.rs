@@ -330,8 +330,23 @@ async fn script(run: &mut Run) -> R<()> {
     click("open-new-case").await?;
     let before = wait_text("case-status", |t| !t.is_empty()).await?;
     wait_text("sync-pending", |t| t.contains("Не надіслано")).await?;
-    shot("case-detail").await;
     run.pass("the new case opens with its status and waits to be sent");
+    // The scanned page as a thumbnail made from the stored page, decoded by the WebView.
+    let thumb = "const i = document.querySelector('#case-documents img.thumb');
+        return i && i.complete ? i.naturalWidth : null;";
+    let mut shown = None;
+    for _ in 0..100 {
+        shown = js(thumb).await?.as_u64().filter(|w| *w > 0);
+        if shown.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if shown.is_none() {
+        return Err("the scanned page shows no thumbnail".into());
+    }
+    shot("case-detail").await;
+    run.pass("the case detail shows the scanned page as a thumbnail");
     click("back-to-journal").await?;
     let id = js("const e = document.querySelector('#journal-list [id^=\"case-\"]'); return e ? e.id.slice(5) : null;")
         .await?

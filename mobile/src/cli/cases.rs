@@ -214,6 +214,7 @@ fn show(store: &mut Store, id: &str) -> Result<()> {
         "services": c.services.values().map(|s| s.code.clone()).collect::<Vec<_>>(),
         "attachments": c.attachments.values().collect::<Vec<_>>(),
         "signatures": c.signatures.values().collect::<Vec<_>>(),
+        "chip_reads": c.chip_reads.values().collect::<Vec<_>>(),
         "events": c.events.len(),
         "dirty": store.dirty_cases()?.contains(&c.id),
         "rejection": rejection,

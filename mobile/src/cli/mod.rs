@@ -10,6 +10,7 @@ macro_rules! out {
 
 mod attach;
 mod cases;
+mod chip;
 mod net;
 
 use std::path::{Path, PathBuf};
@@ -55,6 +56,9 @@ enum Command {
     /// Attachments.
     #[command(subcommand)]
     Scan(attach::ScanCommand),
+    /// The applicant's ID card on a PC/SC reader.
+    #[command(subcommand)]
+    Chip(chip::ChipCommand),
     /// Records the applicant's signature, drawn on the pad (strokes) or as an image.
     Sign {
         id: String,
@@ -122,6 +126,7 @@ pub(crate) fn run() -> Result<()> {
         Command::Enrol { server, name } => net::enrol(&mut open(&cli.data, &cli.pin_env)?, &server, &name),
         Command::Case(c) => cases::case(&mut open(&cli.data, &cli.pin_env)?, c),
         Command::Scan(c) => attach::scan(&mut open(&cli.data, &cli.pin_env)?, c),
+        Command::Chip(c) => chip::chip(c, || open(&cli.data, &cli.pin_env)),
         Command::Sign { id, strokes, image } => {
             attach::sign(&mut open(&cli.data, &cli.pin_env)?, &id, strokes.as_deref(), image.as_deref())
         }

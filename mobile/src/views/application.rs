@@ -9,6 +9,7 @@ use keis_crdt::{
 use keis_device::signature::DeviceKey;
 
 use crate::signing::{SigningError, applicant_signature};
+use crate::views::chip::chip_record;
 use crate::views::wizard::NewApplication;
 
 /// Where and under which numbers the new case is opened.
@@ -90,16 +91,7 @@ pub fn create_case(
             });
         }
         if let Some(chip) = &app.chip {
-            case.chip_reads.add(ChipRead {
-                id: ids.next_id(),
-                person: chip.person.clone(),
-                access: "can".into(),
-                verdict: if chip.verified { "valid" } else { "not_verified" }.into(),
-                verdict_detail: chip.verdict.clone(),
-                read_by: by.id.clone(),
-                read_at: at,
-                ..Default::default()
-            });
+            case.chip_reads.add(ChipRead { id: ids.next_id(), ..chip_record(chip, &by.id, at) });
         }
     })?;
     let signature = applicant_signature(&doc, signing.png, signing.key, &by.id, at + 2)?;
@@ -165,7 +157,14 @@ mod tests {
         let mut w = Wizard::new();
         w.toggle_service("birth_assistance");
         let person = demo::person(7, Date::new(1990, 4, 2).expect("date"));
-        w.fill_from_chip(ChipData { person, photo: None, verified: true, verdict: "ok".into() });
+        w.fill_from_chip(ChipData {
+            person,
+            photo: None,
+            verified: true,
+            verdict: "ok".into(),
+            access: "PACE".into(),
+            outcome: "passed".into(),
+        });
         w.set(Field::AddressLine, "вул. Вигадана, 3");
         let first = w.checklist(&c)[0].document.clone();
         w.add_scan(Scan {
@@ -188,7 +187,11 @@ mod tests {
         assert!(refused.is_none(), "{refused:?}");
         assert_eq!(doc.derive().state.status(), Some(Status::Application(AppStatus::SentToHromada)));
         assert_eq!(doc.case().attachments.len(), 1);
-        assert_eq!(doc.case().chip_reads.len(), 1);
+        let read = doc.case().chip_reads.values().next().expect("the chip read is recorded");
+        assert_eq!(
+            (read.access.as_str(), read.verdict.as_str(), read.read_by.as_str()),
+            ("PACE", "passed", by.id.as_str())
+        );
         let sig = doc.case().signatures.values().next().expect("signed");
         assert_eq!(sig.image_sha256, hex::encode(sha2::Sha256::digest(&png)), "the image is the rendered pad");
         assert_eq!(sig.device_key, hex::encode(key.public_key().0));

@@ -3,6 +3,7 @@
 //! toolkit and no I/O, so each is tested on its own.
 
 pub mod application;
+pub mod chip;
 pub mod detail;
 pub mod inbox;
 pub mod journal;

@@ -21,6 +21,12 @@ pub struct ChipData {
     /// Whether passive/chip authentication succeeded, with the reason when not.
     pub verified: bool,
     pub verdict: String,
+    /// How the chip was opened: `PACE` or `BAC`.
+    pub access: String,
+    /// Passive authentication as recorded in the case: `passed`, `partial` (the data is
+    /// the chip's but its issuer could not be traced to a known CSCA), `failed`, or
+    /// `not_checked`.
+    pub outcome: String,
 }
 
 /// A captured document scan.

@@ -1,7 +1,8 @@
 //! Cold start and opening a case on a device with 10,000 local cases, over the real
 //! encrypted store (production PBKDF2 iterations): open the store, unlock with the PIN,
 //! read the kept case summaries and build the journal's rows (targets: cold start to an
-//! interactive case list ≤ 1 s, opening a case ≤ 30 ms).
+//! interactive case list ≤ 1 s, opening a case ≤ 30 ms), and a document's thumbnail made
+//! from its stored page the first time the case detail shows it.
 //!
 //! `cargo bench -p keis-ui --bench startup` (a plain binary, no harness: prints figures).
 //! The operating system's file cache is warm after the setup, as on a tablet that was
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use automerge::ActorId;
 use keis_crdt::{Catalogue, demo};
+use keis_device::scan::{ScanOptions, process, thumbnail};
 use keis_mobile::case_list::Lang;
 use keis_mobile::store::{Pin, Store, StoreConfig, SystemClock};
 use keis_mobile::views::detail::CaseDetail;
@@ -90,5 +92,33 @@ fn main() {
         "open a case (load, decrypt, read, detail view): {:.1} ms (median of {})",
         ms(median(opened.clone())),
         opened.len()
+    );
+
+    // A text page as the scan pipeline stores it (1-bit A4 PNG), then its thumbnail from
+    // the store: read, decrypt, decode, shrink, JPEG.
+    let text = image::GrayImage::from_fn(2480, 3508, |x, y| {
+        let line = y % 60 < 18 && (200..2280).contains(&x) && (x / 23 + y / 60) % 9 != 0;
+        image::Luma([if line { 30 } else { 235 }])
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    text.write_to(&mut png, image::ImageFormat::Png).unwrap_or_else(|e| panic!("png: {e}"));
+    let options = ScanOptions::default();
+    let page = process(png.get_ref(), &options).unwrap_or_else(|e| panic!("scan: {e}"));
+    let sha = store.put_blob(&page.bytes).unwrap_or_else(|e| panic!("blob: {e}"));
+    let made: Vec<Duration> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            let bytes = store.blob(&sha).unwrap_or_else(|e| panic!("blob: {e}"));
+            black_box(thumbnail(&bytes, &options).unwrap_or_else(|e| panic!("thumbnail: {e}")));
+            t.elapsed()
+        })
+        .collect();
+    println!(
+        "a document's thumbnail from its stored page ({}×{}, {} KB): {:.1} ms (median of {})",
+        page.width,
+        page.height,
+        page.bytes.len() / 1000,
+        ms(median(made.clone())),
+        made.len()
     );
 }

@@ -98,6 +98,9 @@ pub trait CaseService {
     /// Adds a visit or case-management record of `kind` (one of `keis_crdt::model::NOTE_KINDS`)
     /// authored by `by`.
     fn add_note(&self, case_id: &str, by: &Position, kind: &str, text: &str) -> Result<(), ServiceError>;
+    /// A small image of a stored page, as a `data:` URL for an `img`; `None` when the page
+    /// is not on this device (yet) or cannot be shown, and the screen shows a placeholder.
+    fn thumbnail(&self, sha256: &str) -> Option<String>;
 }
 
 /// The state of synchronisation, polled by the shell.
@@ -122,12 +125,7 @@ pub trait SyncService {
     fn sync_now(&self) -> Result<(), ServiceError>;
 }
 
-/// How the chip is opened: the 6-digit CAN printed on the card, or the MRZ.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChipAccess {
-    Can(String),
-    Mrz(String),
-}
+pub use keis_mobile::views::chip::ChipAccess;
 
 /// The ID card reader (NFC or PC/SC).
 pub trait ChipService {

@@ -206,3 +206,23 @@ fn a_social_worker_records_a_visit_and_sees_the_resolutions() {
     assert_eq!(world.cases.docs.borrow()[1].case().notes.len(), 1, "stored in the case");
     assert!(ui.html().contains("id=\"note-text\" rows=\"3\" value=\"\""), "the box is emptied");
 }
+
+#[test]
+fn documents_on_the_device_show_thumbnails_the_rest_a_placeholder() {
+    let world = world();
+    let (first, shown) = {
+        let docs = world.cases.docs.borrow();
+        let a = docs[0].case().attachments.values().next().expect("an attachment").clone();
+        (a.id, a.sha256)
+    };
+    let src = "data:image/jpeg;base64,/9j/AA==";
+    world.cases.thumbnails.borrow_mut().insert(shown, src.into());
+    let mut ui = Ui::app(world.services());
+    ui.unlock_as(PIN, "demo-hromada");
+    ui.click("case-demo-case-000001");
+    let html = ui.html();
+    assert!(html.contains(&format!("<img id=\"thumb-{first}\" class=\"thumb\" src=\"{src}\"")), "{html}");
+    assert_eq!(count(&html, "<img"), 1, "only the page on the device has a picture");
+    assert_eq!(count(&html, "role=\"img\""), 11, "the others keep a labelled placeholder");
+    assert!(world.cases.thumbnail_requests.get() >= 12);
+}

@@ -10,7 +10,7 @@ use keis_crdt::{Action, AppStatus, Status};
 use keis_device::chip::emulator::{EmulatedChip, SPECIMEN_CAN};
 use keis_device::chip::{AccessKey, Can, read_document};
 use keis_mobile::case_list::Lang;
-use keis_ui::real::{chip_data, services};
+use keis_ui::real::{chip_data, services, services_and_store};
 use keis_ui::{Access, ChipAccess, UnlockError};
 use real::{PIN, Server, application, config, eventually, offline_device, starosta};
 
@@ -78,12 +78,19 @@ fn a_scan_goes_through_the_pipeline_into_the_store() {
     std::fs::write(scans.path().join("notes.txt"), "not an image").expect("txt");
     let mut c = config(dir.path());
     c.scan_source = Some(scans.path().to_owned());
-    let s = services(c).expect("services");
+    let (s, store) = services_and_store(c).expect("services");
     s.session.unlock(PIN).expect("unlock");
     let scan = s.camera.capture().expect("captured");
     assert_eq!(scan.sha256.len(), 64);
     assert!(scan.thumbnail.starts_with("data:image/jpeg;base64,"), "a preview");
     assert!(scan.mime == "image/png" && scan.size > 0, "{} {}", scan.mime, scan.size);
+    // The case detail's thumbnail is made from the stored (encrypted) page.
+    let thumb = s.cases.thumbnail(&scan.sha256).expect("a thumbnail of a stored page");
+    assert!(thumb.starts_with("data:image/jpeg;base64,/9j/"), "a JPEG: {}", &thumb[..40]);
+    assert_eq!(s.cases.thumbnail(&scan.sha256), Some(thumb), "the same again (kept)");
+    assert_eq!(s.cases.thumbnail(&"0".repeat(64)), None, "a page not on the device yet");
+    let text = store.lock().expect("store").put_blob(b"not an image").expect("blob");
+    assert_eq!(s.cases.thumbnail(&text), None, "a blob that is no image gets the placeholder");
     let no_camera = services(config(dir.path())).expect("services");
     let err = no_camera.camera.capture().expect_err("no source configured");
     assert!(err.0.contains("--scans"), "{err}");
@@ -103,6 +110,9 @@ fn the_card_reader_says_what_is_missing_and_a_chip_read_fills_the_person() {
     assert_eq!(data.person.birth_date.len(), 10, "{}", data.person.birth_date);
     assert_eq!(data.person.document.kind, "id_card");
     assert!(data.verdict.contains(" / "));
+    assert_eq!(data.access, "PACE", "the ID card opens with PACE");
+    assert!(["passed", "partial", "failed", "not_checked"].contains(&data.outcome.as_str()), "{}", data.outcome);
+    assert_eq!(data.verified, data.outcome == "passed");
 }
 
 #[test]
@@ -161,6 +171,7 @@ fn the_card_reader_reads_the_specimen_through_pcsc() {
     };
     assert_eq!(data.person.document.number, "L898902C");
     assert_eq!(data.person.document.kind, "foreign_passport");
+    assert_eq!(data.access, "BAC", "the specimen passport has no PACE");
     assert!(!data.person.surname.is_empty(), "{:?}", data.person);
     assert!(data.verdict.contains(" / "), "{}", data.verdict);
     let wrong = s.chip.read(&ChipAccess::Mrz("L898902C 690806 940624".into()));

@@ -90,7 +90,14 @@ fn applicant_fields_validate_as_typed() {
 fn a_chip_read_fills_the_form() {
     let mut w = Wizard::new();
     let person = demo::person(7, born());
-    w.fill_from_chip(ChipData { person: person.clone(), photo: None, verified: true, verdict: "ok".into() });
+    w.fill_from_chip(ChipData {
+        person: person.clone(),
+        photo: None,
+        verified: true,
+        verdict: "ok".into(),
+        access: "PACE".into(),
+        outcome: "passed".into(),
+    });
     assert_eq!(w.value(Field::Surname), person.surname);
     assert_eq!(w.value(Field::Rnokpp), person.rnokpp.as_deref().unwrap_or_default());
     assert!(Field::ALL.iter().all(|f| w.field_error(*f).is_none()));

@@ -2,13 +2,16 @@
 //! a new application made and submitted the way `keis case new`, `sign` and `submit` do
 //! it ([`create_case`]), workflow actions through `CaseDoc::act`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use automerge::ActorId;
 use keis_crdt::{Action, CaseDoc, Catalogue, Position, Scope};
+use keis_device::scan::{ScanOptions, thumbnail};
 use keis_mobile::case_list::Lang;
 use keis_mobile::signing::render_pad;
-use keis_mobile::store::Store;
+use keis_mobile::store::{Store, StoreError};
 use keis_mobile::sync::Identity;
 use keis_mobile::views::application::{Opening, Signing, create_case};
 use keis_mobile::views::detail::CaseDetail;
@@ -17,7 +20,7 @@ use keis_mobile::views::notes::add_note;
 use keis_mobile::views::wizard::NewApplication;
 
 use super::sync::RealSync;
-use super::{Shared, lock, now_ms, random_hex, service_error};
+use super::{Shared, data_url, lock, now_ms, random_hex, service_error};
 use crate::services::{CaseService, ServiceError};
 
 /// The cases over the shared store.
@@ -25,11 +28,16 @@ pub struct RealCases {
     store: Shared,
     catalogue: Catalogue,
     sync: Rc<RealSync>,
+    /// Thumbnails made so far, by page digest (`None`: the page cannot be shown).
+    thumbnails: RefCell<HashMap<String, Option<String>>>,
 }
+
+/// How many thumbnails are kept (about 20 KiB each): a few dozen cases' documents.
+const THUMBNAILS_KEPT: usize = 256;
 
 impl RealCases {
     pub(crate) fn new(store: Shared, catalogue: Catalogue, sync: Rc<RealSync>) -> Self {
-        Self { store, catalogue, sync }
+        Self { store, catalogue, sync, thumbnails: RefCell::default() }
     }
 
     fn doc(&self, store: &mut Store, case_id: &str) -> Result<CaseDoc, ServiceError> {
@@ -106,6 +114,33 @@ impl CaseService for RealCases {
             Some(e) => Err(service_error(e)),
             None => Ok(id),
         }
+    }
+
+    fn thumbnail(&self, sha256: &str) -> Option<String> {
+        if let Some(kept) = self.thumbnails.borrow().get(sha256) {
+            return kept.clone();
+        }
+        let made = match lock(&self.store).blob(sha256) {
+            Ok(bytes) => match thumbnail(&bytes, &ScanOptions::default()) {
+                Ok(jpeg) => Some(data_url("image/jpeg", &jpeg)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a stored page cannot be shown");
+                    None
+                }
+            },
+            // Not fetched yet: asked again next time, when sync may have brought it.
+            Err(StoreError::BlobNotFound(_)) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "a stored page cannot be read");
+                return None;
+            }
+        };
+        let mut kept = self.thumbnails.borrow_mut();
+        if kept.len() >= THUMBNAILS_KEPT {
+            kept.clear();
+        }
+        kept.insert(sha256.to_owned(), made.clone());
+        made
     }
 
     fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError> {

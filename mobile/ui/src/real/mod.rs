@@ -25,6 +25,7 @@ use keis_mobile::sync::SyncConfig;
 pub use camera::RealCamera;
 pub use cases::RealCases;
 pub use chip::{RealChip, access_key, chip_data};
+pub(crate) use keis_mobile::views::chip::data_url;
 pub use session::RealSession;
 pub use sync::RealSync;
 
@@ -134,44 +135,10 @@ pub(crate) fn random_hex(n: usize) -> Result<String, ServiceError> {
     Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
-/// `data:` URL of `bytes` (base64, standard alphabet).
-pub(crate) fn data_url(mime: &str, bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4 + mime.len() + 13);
-    out.push_str("data:");
-    out.push_str(mime);
-    out.push_str(";base64,");
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// Whether `path` names an image the scan pipeline reads.
 pub(crate) fn is_image(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
         Some("png" | "jpg" | "jpeg" | "tif" | "tiff")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn data_urls_are_standard_base64() {
-        assert_eq!(data_url("text/plain", b"Man"), "data:text/plain;base64,TWFu");
-        assert_eq!(data_url("text/plain", b"Ma"), "data:text/plain;base64,TWE=");
-        assert_eq!(data_url("text/plain", b"M"), "data:text/plain;base64,TQ==");
-        assert_eq!(data_url("x/y", b""), "data:x/y;base64,");
-    }
 }

@@ -113,7 +113,10 @@ pub fn CaseDetailView(case_id: String) -> Element {
                 ul { id: "case-documents", class: "documents", role: "list",
                     for doc in d.documents.iter() {
                         li { key: "{doc.id}", class: "document",
-                            span { class: "thumb", role: "img", aria_label: "{doc.label}", "📄" }
+                            match services.cases.thumbnail(&doc.sha256) {
+                                Some(src) => rsx! { img { id: "thumb-{doc.id}", class: "thumb", src, alt: "{doc.label}" } },
+                                None => rsx! { span { id: "thumb-{doc.id}", class: "thumb", role: "img", aria_label: "{doc.label}", "📄" } },
+                            }
                             " {doc.label} ({doc.pages} с.)"
                         }
                     }

@@ -112,6 +112,10 @@ pub struct FakeCases {
     pub extra_rows: RefCell<Vec<JournalRow>>,
     /// Cases whose changes the server refused, with its reason.
     pub refused: RefCell<std::collections::BTreeMap<String, String>>,
+    /// Thumbnails by page digest; a page not here is not on the device.
+    pub thumbnails: RefCell<std::collections::BTreeMap<String, String>>,
+    /// How many thumbnails were asked for.
+    pub thumbnail_requests: Cell<u32>,
 }
 
 fn err(e: impl ToString) -> ServiceError {
@@ -179,6 +183,11 @@ impl CaseService for FakeCases {
         let doc = docs.iter_mut().find(|d| d.case().id == case_id).ok_or_else(|| err("немає справи / no such case"))?;
         keis_mobile::views::notes::add_note(doc, by, kind, text, 1_763_900_000_000).map(|_| ()).map_err(err)
     }
+
+    fn thumbnail(&self, sha256: &str) -> Option<String> {
+        self.thumbnail_requests.set(self.thumbnail_requests.get() + 1);
+        self.thumbnails.borrow().get(sha256).cloned()
+    }
 }
 
 #[derive(Default)]
@@ -218,6 +227,8 @@ impl ChipService for FakeChip {
                 photo: Some("data:image/png;base64,iVBORw0KGgo=".into()),
                 verified: true,
                 verdict: "Дані з чипа автентичні / The chip data is authentic".into(),
+                access: "PACE".into(),
+                outcome: "passed".into(),
             }),
             _ => Err(err("невірний CAN: перевірте 6 цифр на картці / wrong CAN: check the 6 digits on the card")),
         }
@@ -274,6 +285,8 @@ impl World {
                 created: RefCell::default(),
                 extra_rows: RefCell::default(),
                 refused: RefCell::default(),
+                thumbnails: RefCell::default(),
+                thumbnail_requests: Cell::default(),
             }),
             sync: Rc::new(FakeSync::default()),
             camera: Rc::new(FakeCamera::default()),
