@@ -96,9 +96,11 @@ fn main() {
 
     // A text page as the scan pipeline stores it (1-bit A4 PNG), then its thumbnail from
     // the store: read, decrypt, decode, shrink, JPEG.
+    // Lines of "glyphs": 6-pixel cells inked by a hash, so the page compresses like text.
     let text = image::GrayImage::from_fn(2480, 3508, |x, y| {
-        let line = y % 60 < 18 && (200..2280).contains(&x) && (x / 23 + y / 60) % 9 != 0;
-        image::Luma([if line { 30 } else { 235 }])
+        let cell = (x / 6).wrapping_mul(2_654_435_761) ^ (y / 6).wrapping_mul(40_503);
+        let ink = y % 60 < 30 && (200..2280).contains(&x) && cell.wrapping_mul(2_246_822_519) >> 29 < 3;
+        image::Luma([if ink { 30 } else { 235 }])
     });
     let mut png = std::io::Cursor::new(Vec::new());
     text.write_to(&mut png, image::ImageFormat::Png).unwrap_or_else(|e| panic!("png: {e}"));
