@@ -79,7 +79,7 @@ fn the_sync_status_is_always_visible() {
     ui.unlock_as(PIN, "demo-starosta");
     assert_eq!(ui.text_of("sync-offline").as_deref(), Some("Офлайн"));
     assert_eq!(ui.text_of("sync-last").as_deref(), Some("Остання синхронізація: 2025-11-23 12:13 UTC"));
-    assert_eq!(ui.text_of("sync-pending").as_deref(), Some("Не надіслано: 3 змін (1,2 МБ)"));
+    assert_eq!(ui.text_of("sync-pending").as_deref(), Some("Не надіслано: 3 зміни (1,2 МБ)"));
     assert!(!ui.has("sync-progress"));
 
     ui.click("sync-now");

@@ -153,7 +153,7 @@ fn from_services_to_submission() {
     ui.pointer("pointermove", "signature-pad", 60.0, 80.0);
     ui.pointer("pointermove", "signature-pad", 120.0, 110.0);
     ui.pointer("pointerup", "signature-pad", 120.0, 110.0);
-    assert_eq!(ui.text_of("signature-status").as_deref(), Some("Підписано (1 штрихів)"));
+    assert_eq!(ui.text_of("signature-status").as_deref(), Some("Підписано (1 штрих)"));
     assert!(ui.html().contains("points=\"10.0,100.0 60.0,80.0 120.0,110.0\""), "{}", ui.html());
     // Three points are a scribble, not a signature: the applicant is asked to sign again.
     ui.click("wizard-next");
@@ -166,7 +166,7 @@ fn from_services_to_submission() {
         ui.pointer("pointermove", "signature-pad", x, 120.0 - (f64::from(i) / 2.0).sin() * 40.0);
     }
     ui.pointer("pointerup", "signature-pad", 280.0, 100.0);
-    assert_eq!(ui.text_of("signature-status").as_deref(), Some("Підписано (1 штрихів)"));
+    assert_eq!(ui.text_of("signature-status").as_deref(), Some("Підписано (1 штрих)"));
     ui.click("wizard-next");
     assert_eq!(step(&ui), "Крок 6 з 6: Перевірка й подання");
     assert!(ui.has("review-incomplete"), "the RNOKPP card is missing");

@@ -5,7 +5,7 @@ use keis_crdt::validate::Date;
 use keis_mobile::case_list::Lang;
 
 use crate::app::DataVersion;
-use crate::i18n::{T, tr, use_lang};
+use crate::i18n::{T, count, tr, use_lang};
 use crate::services::{Services, SyncStatus};
 
 const OFFLINE: T = T("Офлайн", "Offline");
@@ -39,11 +39,8 @@ fn pending_text(s: &SyncStatus, l: Lang) -> String {
         return ALL_SENT.get(l).to_owned();
     }
     let size = format_bytes(s.pending_bytes, l);
-    tr(
-        l,
-        format!("Не надіслано: {} змін ({size})", s.pending_changes),
-        format!("Not sent: {} changes ({size})", s.pending_changes),
-    )
+    let n = count(u64::from(s.pending_changes), l, ["зміна", "зміни", "змін"], ["change", "changes"]);
+    tr(l, format!("Не надіслано: {n} ({size})"), format!("Not sent: {n} ({size})"))
 }
 
 /// The sync bar at the top of every screen after unlock.

@@ -8,7 +8,7 @@ use keis_mobile::views::wizard::{Step, Wizard};
 
 use super::WizardCtx;
 use crate::app::{DataVersion, Screen, SessionState};
-use crate::i18n::{T, tr, use_lang};
+use crate::i18n::{T, count, tr, use_lang};
 use crate::services::Services;
 
 const CHOOSE: T = T("Оберіть послуги, по які звертається заявник", "Choose the services applied for");
@@ -219,7 +219,10 @@ pub(crate) fn SignatureStep() -> Element {
         }
         p { id: "signature-status", role: "status",
             if signed {
-                {tr(l, format!("Підписано ({} штрихів)", strokes.len()), format!("Signed ({} strokes)", strokes.len()))}
+                {
+                    let n = count(strokes.len() as u64, l, ["штрих", "штрихи", "штрихів"], ["stroke", "strokes"]);
+                    tr(l, format!("Підписано ({n})"), format!("Signed ({n})"))
+                }
             } else {
                 {T("Ще не підписано", "Not signed yet").get(l)}
             }
