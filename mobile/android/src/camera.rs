@@ -6,9 +6,8 @@
 
 use std::sync::Arc;
 
-use keis_mobile::views::wizard::Scan;
 use keis_ui::real::RealCamera;
-use keis_ui::{CameraService, ServiceError};
+use keis_ui::{CameraService, Capture, ServiceError};
 
 use crate::bridge::Bridge;
 
@@ -25,15 +24,13 @@ impl PhoneCamera {
     }
 }
 
-const OPENED: &str = "Камеру відкрито: сфотографуйте сторінку, поверніться й натисніть «Сканувати» ще раз, щоб додати знімок / \
-     The camera is open: photograph the page, come back and press Scan again to add the photo";
 const NO_CAMERA: &str =
     "Камера недоступна; додайте документ із файлу / The camera is not available; add the document from a file";
 
 impl CameraService for PhoneCamera {
-    fn capture(&self) -> Result<Scan, ServiceError> {
+    fn capture(&self) -> Result<Capture, ServiceError> {
         if let Some(photo) = self.bridge.take_photo() {
-            let scan = self.pipeline.take(&photo);
+            let scan = self.pipeline.take(&photo).map(Capture::Page);
             // The photo is in the encrypted store now (or unusable): no copy stays in clear.
             if let Err(e) = std::fs::remove_file(&photo) {
                 tracing::warn!(error = %e, "could not delete the camera's photo");
@@ -45,6 +42,6 @@ impl CameraService for PhoneCamera {
             tracing::warn!(error = %e, "the camera did not open");
             ServiceError(NO_CAMERA.into())
         })?;
-        Err(ServiceError(OPENED.into()))
+        Ok(Capture::Opened)
     }
 }

@@ -30,7 +30,7 @@ pub mod services;
 
 pub use app::{App, AppProps, Screen, SessionState};
 pub use services::{
-    Access, CameraService, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
+    Access, CameraService, Capture, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
     SyncService, SyncStatus, UnlockError,
 };
 

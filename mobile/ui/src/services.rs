@@ -133,10 +133,20 @@ pub trait ChipService {
     fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError>;
 }
 
+/// What pressing "capture" gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capture {
+    /// A page, through the scan pipeline and stored.
+    Page(Scan),
+    /// The platform's camera opened (its own activity on a tablet); the photo comes back
+    /// meanwhile and the next press takes it.
+    Opened,
+}
+
 /// The camera (or a file picker where there is none).
 pub trait CameraService {
     /// Captures one page; the scan is already stored and hashed.
-    fn capture(&self) -> Result<Scan, ServiceError>;
+    fn capture(&self) -> Result<Capture, ServiceError>;
 }
 
 /// Everything the screens use, put into the context by [`crate::App`].

@@ -11,7 +11,7 @@ use keis_device::chip::emulator::{EmulatedChip, SPECIMEN_CAN};
 use keis_device::chip::{AccessKey, Can, read_document};
 use keis_mobile::case_list::Lang;
 use keis_ui::real::{chip_data, services, services_and_store};
-use keis_ui::{Access, ChipAccess, UnlockError};
+use keis_ui::{Access, Capture, ChipAccess, UnlockError};
 use real::{PIN, Server, application, config, eventually, offline_device, starosta};
 
 #[test]
@@ -80,7 +80,7 @@ fn a_scan_goes_through_the_pipeline_into_the_store() {
     c.scan_source = Some(scans.path().to_owned());
     let (s, store) = services_and_store(c).expect("services");
     s.session.unlock(PIN).expect("unlock");
-    let scan = s.camera.capture().expect("captured");
+    let Ok(Capture::Page(scan)) = s.camera.capture() else { panic!("a page from the file") };
     assert_eq!(scan.sha256.len(), 64);
     assert!(scan.thumbnail.starts_with("data:image/jpeg;base64,"), "a preview");
     assert!(scan.mime == "image/png" && scan.size > 0, "{} {}", scan.mime, scan.size);

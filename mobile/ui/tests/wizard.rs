@@ -133,7 +133,18 @@ fn from_services_to_submission() {
     ui.click("wizard-next");
     assert_eq!(step(&ui), "Крок 4 з 6: Документи");
 
+    // A camera that fails says why; one that opens as its own app (a tablet's) says what
+    // to do, and the next press takes the photo.
+    world.camera.fail_next.replace(Some("Камера недоступна / The camera is not available".into()));
     ui.click("scan-capture");
+    assert_eq!(ui.text_of("camera-error").as_deref(), Some("Камера недоступна"));
+    world.camera.opens_first.set(true);
+    ui.click("scan-capture");
+    assert!(!ui.has("camera-error"), "the camera opened: nothing failed");
+    assert!(ui.text_of("camera-info").is_some_and(|t| t.starts_with("Камеру відкрито")), "{}", ui.text());
+    assert!(!ui.html().contains("class=\"scan\""), "no page yet");
+    ui.click("scan-capture");
+    assert!(!ui.has("camera-info") && !ui.has("camera-error"));
     assert!(ui.html().contains("src=\"data:image/png;base64,T1\""), "the preview is shown");
     assert_eq!(class_of(&ui, "check-birth_certificate"), "todo");
     ui.select("assign-scan-1", "birth_certificate");

@@ -11,7 +11,7 @@ use keis_device::signature::Lang;
 use keis_mobile::views::wizard::Scan;
 
 use super::{Shared, data_url, is_image, lock, random_hex, service_error};
-use crate::services::{CameraService, ServiceError};
+use crate::services::{CameraService, Capture, ServiceError};
 
 /// Scans from files.
 pub struct RealCamera {
@@ -88,7 +88,7 @@ impl RealCamera {
 }
 
 impl CameraService for RealCamera {
-    fn capture(&self) -> Result<Scan, ServiceError> {
-        self.take(&self.next_file()?)
+    fn capture(&self) -> Result<Capture, ServiceError> {
+        self.take(&self.next_file()?).map(Capture::Page)
     }
 }

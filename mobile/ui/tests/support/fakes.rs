@@ -16,7 +16,7 @@ use keis_mobile::views::detail::CaseDetail;
 use keis_mobile::views::journal::JournalRow;
 use keis_mobile::views::wizard::{ChipData, NewApplication, Scan};
 use keis_ui::{
-    Access, CameraService, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
+    Access, CameraService, Capture, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
     SyncService, SyncStatus, UnlockError,
 };
 
@@ -238,20 +238,30 @@ impl ChipService for FakeChip {
 #[derive(Default)]
 pub struct FakeCamera {
     pub shots: Cell<u32>,
+    /// The next press opens the camera as its own app (as on a tablet) instead.
+    pub opens_first: Cell<bool>,
+    /// The next press fails with this message.
+    pub fail_next: RefCell<Option<String>>,
 }
 
 impl CameraService for FakeCamera {
-    fn capture(&self) -> Result<Scan, ServiceError> {
+    fn capture(&self) -> Result<Capture, ServiceError> {
+        if let Some(e) = self.fail_next.take() {
+            return Err(err(e));
+        }
+        if self.opens_first.replace(false) {
+            return Ok(Capture::Opened);
+        }
         let n = self.shots.get() + 1;
         self.shots.set(n);
-        Ok(Scan {
+        Ok(Capture::Page(Scan {
             id: format!("scan-{n}"),
             sha256: format!("{n:064x}"),
             mime: "image/jpeg".into(),
             size: 50_000,
             thumbnail: format!("data:image/png;base64,T{n}"),
             document: None,
-        })
+        }))
     }
 }
 

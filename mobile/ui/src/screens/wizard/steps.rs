@@ -9,9 +9,9 @@ use keis_mobile::views::wizard::{Step, Wizard};
 use super::WizardCtx;
 use crate::app::{DataVersion, Screen, SessionState};
 use crate::i18n::{T, count, tr, use_lang};
-use crate::services::Services;
+use crate::services::{Capture, ServiceError, Services};
 
-const CHOOSE: T = T("Оберіть послуги, по які звертається заявник", "Choose the services applied for");
+const CHOOSE: T = T("Оберіть послуги, за якими звертається заявник", "Choose the services applied for");
 const CHECKLIST: T = T("Потрібні документи", "Required documents");
 const NO_DOCS_YET: T =
     T("Оберіть послугу, щоб побачити потрібні документи", "Choose a service to see the documents needed");
@@ -85,8 +85,31 @@ pub(crate) fn ServicesStep() -> Element {
 const CAPTURE: T = T("Сфотографувати сторінку", "Capture a page");
 const RETAKE: T = T("Перезняти", "Retake");
 const REMOVE: T = T("Видалити", "Delete");
+const CAMERA_OPEN: T = T(
+    "Камеру відкрито: сфотографуйте сторінку, поверніться сюди й натисніть кнопку ще раз, щоб додати знімок",
+    "The camera is open: photograph the page, come back here and press the button again to add the photo",
+);
 const ASSIGN: T = T("Це документ", "This is");
 const UNASSIGNED: T = T("— оберіть документ —", "— choose the document —");
+
+/// What the last press of a camera button left to say.
+#[derive(Debug, Clone, PartialEq)]
+enum CameraState {
+    Idle,
+    /// The platform's camera is open; the next press takes its photo.
+    Open,
+    Failed(String),
+}
+
+impl CameraState {
+    fn after(got: Result<Capture, ServiceError>, l: Lang) -> Self {
+        match got {
+            Ok(Capture::Page(_)) => Self::Idle,
+            Ok(Capture::Opened) => Self::Open,
+            Err(e) => Self::Failed(e.message(l).to_owned()),
+        }
+    }
+}
 
 /// Scanning documents and saying which required document each scan is.
 #[component]
@@ -94,7 +117,7 @@ pub(crate) fn DocumentsStep() -> Element {
     let services = use_context::<Services>();
     let WizardCtx { mut wizard, .. } = use_context::<WizardCtx>();
     let l = use_lang()();
-    let mut camera_error = use_signal(|| None::<String>);
+    let mut camera_state = use_signal(|| CameraState::Idle);
     let w = wizard.read().clone();
     let required: Vec<String> = w.checklist(&services.catalogue).into_iter().map(|i| i.document).collect();
     let camera = services.camera.clone();
@@ -103,17 +126,19 @@ pub(crate) fn DocumentsStep() -> Element {
         button {
             id: "scan-capture",
             r#type: "button",
-            onclick: move |_| match camera.capture() {
-                Ok(scan) => {
-                    wizard.with_mut(|w| w.add_scan(scan));
-                    camera_error.set(None);
+            onclick: move |_| {
+                let got = camera.capture();
+                if let Ok(Capture::Page(scan)) = &got {
+                    wizard.with_mut(|w| w.add_scan(scan.clone()));
                 }
-                Err(e) => camera_error.set(Some(e.message(l).to_owned())),
+                camera_state.set(CameraState::after(got, l));
             },
             {CAPTURE.get(l)}
         }
-        if let Some(e) = camera_error() {
-            p { id: "camera-error", class: "error", role: "alert", {e} }
+        match camera_state() {
+            CameraState::Idle => rsx! {},
+            CameraState::Open => rsx! { p { id: "camera-info", class: "info", role: "status", {CAMERA_OPEN.get(l)} } },
+            CameraState::Failed(e) => rsx! { p { id: "camera-error", class: "error", role: "alert", {e} } },
         }
         ul { id: "scans", class: "scans", role: "list",
             for (i, scan) in w.scans().iter().cloned().enumerate() {
@@ -146,9 +171,12 @@ pub(crate) fn DocumentsStep() -> Element {
                         onclick: {
                             let id = scan.id.clone();
                             let camera = services.camera.clone();
-                            move |_| match camera.capture() {
-                                Ok(new) => wizard.with_mut(|w| w.retake(&id, new)),
-                                Err(e) => camera_error.set(Some(e.message(l).to_owned())),
+                            move |_| {
+                                let got = camera.capture();
+                                if let Ok(Capture::Page(new)) = &got {
+                                    wizard.with_mut(|w| w.retake(&id, new.clone()));
+                                }
+                                camera_state.set(CameraState::after(got, l));
                             }
                         },
                         {RETAKE.get(l)}
