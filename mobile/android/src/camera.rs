@@ -4,8 +4,10 @@
 //! the next press takes it through the scan pipeline into the case (the same pipeline
 //! and store as on the desktop: `keis_ui::real::RealCamera::take`).
 
+use std::path::Path;
 use std::sync::Arc;
 
+use keis_mobile::views::wizard::Scan;
 use keis_ui::real::RealCamera;
 use keis_ui::{CameraService, Capture, ServiceError};
 
@@ -43,5 +45,9 @@ impl CameraService for PhoneCamera {
             ServiceError(NO_CAMERA.into())
         })?;
         Ok(Capture::Opened)
+    }
+
+    fn import(&self, path: &Path) -> Result<Scan, ServiceError> {
+        self.pipeline.take(path)
     }
 }

@@ -147,6 +147,9 @@ pub enum Capture {
 pub trait CameraService {
     /// Captures one page; the scan is already stored and hashed.
     fn capture(&self) -> Result<Capture, ServiceError>;
+    /// Takes an image file the user chose (a scanner's output, a photo sent to the
+    /// laptop) through the same pipeline into the store.
+    fn import(&self, path: &std::path::Path) -> Result<Scan, ServiceError>;
 }
 
 /// Everything the screens use, put into the context by [`crate::App`].

@@ -91,6 +91,11 @@ fn a_scan_goes_through_the_pipeline_into_the_store() {
     assert_eq!(s.cases.thumbnail(&"0".repeat(64)), None, "a page not on the device yet");
     let text = store.lock().expect("store").put_blob(b"not an image").expect("blob");
     assert_eq!(s.cases.thumbnail(&text), None, "a blob that is no image gets the placeholder");
+    // A file the user chose: the same pipeline; a file that is no image is refused.
+    let chosen = s.camera.import(&scans.path().join("page-1.png")).expect("a chosen file");
+    assert_eq!(chosen.sha256, scan.sha256, "the same page, the same stored blob");
+    let refused = s.camera.import(&scans.path().join("notes.txt")).expect_err("not an image");
+    assert!(refused.0.contains(" / "), "{refused}");
     let no_camera = services(config(dir.path())).expect("services");
     let err = no_camera.camera.capture().expect_err("no source configured");
     assert!(err.0.contains("--scans"), "{err}");

@@ -145,6 +145,15 @@ fn from_services_to_submission() {
     assert!(!ui.html().contains("class=\"scan\""), "no page yet");
     ui.click("scan-capture");
     assert!(!ui.has("camera-info") && !ui.has("camera-error"));
+    // Files chosen on the laptop go through the same pipeline; a damaged one says so and
+    // the others are still added.
+    let (good, broken) = (std::path::Path::new("/scans/page-2.png"), std::path::Path::new("/scans/broken.jpg"));
+    ui.choose_files("scan-file", &[broken, good]);
+    assert_eq!(*world.camera.imported.borrow(), [broken, good]);
+    assert_eq!(ui.text_of("camera-error").as_deref(), Some("файл пошкоджено"));
+    assert!(ui.html().contains("base64,F2\""), "the good file is added");
+    ui.click("remove-file-2");
+    assert!(!ui.html().contains("base64,F2\""));
     assert!(ui.html().contains("src=\"data:image/png;base64,T1\""), "the preview is shown");
     assert_eq!(class_of(&ui, "check-birth_certificate"), "todo");
     ui.select("assign-scan-1", "birth_certificate");

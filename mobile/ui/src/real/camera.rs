@@ -91,4 +91,8 @@ impl CameraService for RealCamera {
     fn capture(&self) -> Result<Capture, ServiceError> {
         self.take(&self.next_file()?).map(Capture::Page)
     }
+
+    fn import(&self, path: &Path) -> Result<Scan, ServiceError> {
+        self.take(path)
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use automerge::ActorId;
@@ -242,6 +243,8 @@ pub struct FakeCamera {
     pub opens_first: Cell<bool>,
     /// The next press fails with this message.
     pub fail_next: RefCell<Option<String>>,
+    /// Files chosen; one named `broken.*` is refused as the pipeline would.
+    pub imported: RefCell<Vec<PathBuf>>,
 }
 
 impl CameraService for FakeCamera {
@@ -262,6 +265,22 @@ impl CameraService for FakeCamera {
             thumbnail: format!("data:image/png;base64,T{n}"),
             document: None,
         }))
+    }
+
+    fn import(&self, path: &Path) -> Result<Scan, ServiceError> {
+        self.imported.borrow_mut().push(path.to_owned());
+        if path.file_stem().is_some_and(|s| s == "broken") {
+            return Err(err("файл пошкоджено / the file is damaged"));
+        }
+        let n = self.imported.borrow().len();
+        Ok(Scan {
+            id: format!("file-{n}"),
+            sha256: format!("f{n:063x}"),
+            mime: "image/png".into(),
+            size: 40_000,
+            thumbnail: format!("data:image/png;base64,F{n}"),
+            document: None,
+        })
     }
 }
 

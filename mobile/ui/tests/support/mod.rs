@@ -13,8 +13,8 @@ use std::rc::Rc;
 use dioxus::prelude::*;
 use dioxus_core::{Event, VirtualDom};
 use dioxus_html::{
-    PlatformEventData, SerializedFormData, SerializedHtmlEventConverter, SerializedMouseData, SerializedPointerData,
-    SerializedScrollData,
+    PlatformEventData, SerializedFileData, SerializedFormData, SerializedFormObject, SerializedHtmlEventConverter,
+    SerializedMouseData, SerializedPointerData, SerializedScrollData,
 };
 use keis_ui::{App, AppProps, Services};
 
@@ -120,6 +120,25 @@ impl Ui {
     /// Chooses `value` in the select with this id.
     pub fn select(&mut self, id: &str, value: &str) {
         self.fire("change", id, Box::new(SerializedFormData::new(value.to_owned(), vec![])), true);
+    }
+
+    /// Chooses `paths` in the file input with this id (as the platform's file dialog does).
+    pub fn choose_files(&mut self, id: &str, paths: &[&std::path::Path]) {
+        let values = paths
+            .iter()
+            .map(|p| SerializedFormObject {
+                key: id.to_owned(),
+                text: None,
+                file: Some(SerializedFileData {
+                    path: p.to_path_buf(),
+                    size: 0,
+                    last_modified: 0,
+                    content_type: None,
+                    contents: None,
+                }),
+            })
+            .collect();
+        self.fire("change", id, Box::new(SerializedFormData::new(String::new(), values)), true);
     }
 
     /// Scrolls the element with this id to `top` pixels.

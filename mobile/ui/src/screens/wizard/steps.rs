@@ -84,6 +84,7 @@ pub(crate) fn ServicesStep() -> Element {
 
 const CAPTURE: T = T("Сфотографувати сторінку", "Capture a page");
 const RETAKE: T = T("Перезняти", "Retake");
+const FROM_FILE: T = T("Або додайте з файлу (скан, фото):", "Or add from a file (scan, photo):");
 const REMOVE: T = T("Видалити", "Delete");
 const CAMERA_OPEN: T = T(
     "Камеру відкрито: сфотографуйте сторінку, поверніться сюди й натисніть кнопку ще раз, щоб додати знімок",
@@ -134,6 +135,29 @@ pub(crate) fn DocumentsStep() -> Element {
                 camera_state.set(CameraState::after(got, l));
             },
             {CAPTURE.get(l)}
+        }
+        label { r#for: "scan-file", class: "file-choice", {FROM_FILE.get(l)} }
+        input {
+            id: "scan-file",
+            r#type: "file",
+            accept: "image/png,image/jpeg,image/tiff",
+            multiple: true,
+            onchange: {
+                let camera = services.camera.clone();
+                move |e: Event<FormData>| {
+                    let mut failed = None;
+                    for file in e.files() {
+                        match camera.import(&file.path()) {
+                            Ok(scan) => wizard.with_mut(|w| w.add_scan(scan)),
+                            Err(err) => failed = failed.or(Some(err)),
+                        }
+                    }
+                    camera_state.set(match failed {
+                        Some(err) => CameraState::Failed(err.message(l).to_owned()),
+                        None => CameraState::Idle,
+                    });
+                }
+            },
         }
         match camera_state() {
             CameraState::Idle => rsx! {},
