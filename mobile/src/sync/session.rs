@@ -86,10 +86,11 @@ fn json_body<T: serde::de::DeserializeOwned>(res: &Response) -> Result<T, SyncEr
 
 /// Enrols the device with `server`: makes its key, sends the public half, saves the
 /// identity in the store. Show `approval_code` to the administrator.
-pub async fn enrol(store: &mut Store, server: &str, display_name: &str) -> Result<Enrolment, SyncError> {
+/// The store is held only to read and save, never while the request waits.
+pub async fn enrol(mut store: impl StoreAccess, server: &str, display_name: &str) -> Result<Enrolment, SyncError> {
     let ep = Endpoint::parse(server)?;
     // The key made before enrolment (it may have signed already), or a new one.
-    let mut identity = match Identity::load(store)? {
+    let mut identity = match store.with(Identity::load)? {
         Some(i) if i.device_id.is_empty() => i,
         _ => Identity::generate(server)?,
     };
@@ -101,8 +102,11 @@ pub async fn enrol(store: &mut Store, server: &str, display_name: &str) -> Resul
     }
     let e: EnrolBody = json_body(&res)?;
     identity.device_id = e.device_id.clone();
-    identity.save(store)?;
-    store.set_setting(APPROVAL_CODE_SETTING, e.approval_code.as_bytes())?;
+    store.with(|s| -> Result<(), SyncError> {
+        identity.save(s)?;
+        s.set_setting(APPROVAL_CODE_SETTING, e.approval_code.as_bytes())?;
+        Ok(())
+    })?;
     tracing::info!(device_id = %e.device_id, "enrolled; waiting for approval");
     Ok(Enrolment { device_id: e.device_id, approval_code: e.approval_code })
 }

@@ -30,8 +30,8 @@ pub mod services;
 
 pub use app::{App, AppProps, Screen, SessionState};
 pub use services::{
-    Access, CameraService, Capture, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
-    SyncService, SyncStatus, UnlockError,
+    Access, CameraService, Capture, CaseService, ChipAccess, ChipService, Enrolment, Later, ServiceError, Services,
+    Session, SyncService, SyncStatus, UnlockError,
 };
 
 /// The app's stylesheet, for the launcher to inject.

@@ -75,12 +75,16 @@ pub trait Session {
     /// Unlocks with `pin`: the positions the user may act as, or what enrolment needs.
     fn unlock(&self, pin: &str) -> Result<Access, UnlockError>;
     /// Enrols the device with `server` under `name`; the code for the administrator.
-    fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError>;
+    fn enrol(&self, server: &str, name: &str) -> Later<Enrolment>;
     /// Asks the server whether the device was approved: its positions, or still pending.
-    fn check_approval(&self) -> Result<Access, ServiceError>;
+    fn check_approval(&self) -> Later<Access>;
     /// Locks the store again (on "lock" or idle).
     fn lock(&self);
 }
+
+/// An answer the screen awaits (in a task) while the window keeps drawing: the work
+/// behind it (the network) runs off the window's thread.
+pub type Later<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ServiceError>>>>;
 
 /// The local cases.
 pub trait CaseService {

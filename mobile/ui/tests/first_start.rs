@@ -7,7 +7,7 @@ mod support;
 
 use keis_ui::Enrolment;
 use support::Ui;
-use support::fakes::{PIN, World};
+use support::fakes::{Gate, PIN, World};
 
 fn first_start() -> (World, Ui) {
     let world = World::new(0);
@@ -99,4 +99,32 @@ fn an_enrolled_device_not_yet_approved_shows_its_code_after_unlocking_and_can_lo
     );
     ui.click("lock");
     assert!(ui.has("pin") && world.session.locked.get());
+}
+
+#[test]
+fn the_window_keeps_drawing_while_the_server_is_asked() {
+    let (world, mut ui) = first_start();
+    ui.input("new-pin", PIN);
+    ui.input("repeat-pin", PIN);
+    ui.click("create-store");
+    let gate = Gate::default();
+    *world.session.gate.borrow_mut() = Some(gate.clone());
+    ui.input("enrol-name", "Планшет старости (вигаданий)");
+    ui.click("enrol");
+    assert_eq!(ui.text_of("enrol-busy").as_deref(), Some("Зв'язуємося з сервером…"));
+    let html = ui.html();
+    for id in ["enrol", "lock"] {
+        assert!(
+            html.contains(&format!("id=\"{id}\" class=\"primary\" type=\"button\" disabled=true"))
+                || html.contains(&format!("id=\"{id}\" type=\"button\" disabled=true")),
+            "#{id} waits:\n{html}"
+        );
+    }
+    ui.click("lang-switch");
+    assert_eq!(ui.text_of("enrol-busy").as_deref(), Some("Contacting the server…"), "the window still answers");
+    assert!(!ui.has("approval-code"));
+    gate.open();
+    ui.settle();
+    assert!(!ui.has("enrol-busy"));
+    assert_eq!(ui.text_of("approval-code").as_deref(), Some("123-456-789"));
 }

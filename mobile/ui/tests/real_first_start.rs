@@ -11,7 +11,7 @@ use keis_mobile::store::Store;
 use keis_sync_server::admin;
 use keis_ui::real::services;
 use keis_ui::{Access, Enrolment, UnlockError};
-use real::{PIN, Server, T0, config};
+use real::{PIN, Server, T0, config, wait};
 
 #[test]
 fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
@@ -31,15 +31,15 @@ fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
     assert!(Store::exists(&data) && !s.session.needs_setup());
     assert!(s.session.create(PIN).is_err(), "never over an existing store");
 
-    let bad = s.session.enrol("hromada.example", "Тестовий планшет");
+    let bad = wait(s.session.enrol("hromada.example", "Тестовий планшет"));
     assert!(bad.is_err_and(|e| e.0.contains("адреса сервера")), "a bad address is refused");
     let Enrolment::Pending { device_id, approval_code, .. } =
-        s.session.enrol(&server.url(), "Тестовий планшет").expect("enrolled")
+        wait(s.session.enrol(&server.url(), "Тестовий планшет")).expect("enrolled")
     else {
         panic!("enrolment waits for approval")
     };
     assert_eq!(approval_code.len(), 9, "{approval_code}");
-    let waiting = s.session.check_approval().expect("the server answers");
+    let waiting = wait(s.session.check_approval()).expect("the server answers");
     assert!(matches!(&waiting, Access::Enrol(Enrolment::Pending { approval_code: c, .. }) if *c == approval_code));
 
     // The app restarts before approval: the PIN opens the store at the same code.
@@ -54,7 +54,7 @@ fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
         .rt
         .block_on(admin::approve(&*server.store, &device_id, &approval_code, &demo::positions(), T0))
         .expect("approve");
-    let Access::Positions(positions) = s.session.check_approval().expect("approved") else {
+    let Access::Positions(positions) = wait(s.session.check_approval()).expect("approved") else {
         panic!("approved: the positions")
     };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
@@ -69,14 +69,40 @@ fn a_device_revoked_before_approval_wipes_itself_and_starts_over() {
     let dir = tempfile::tempdir().expect("tempdir");
     let s = services(config(dir.path())).expect("services");
     s.session.create(PIN).expect("store");
-    let Enrolment::Pending { device_id, .. } = s.session.enrol(&server.url(), "Тестовий планшет").expect("enrolled")
+    let Enrolment::Pending { device_id, .. } =
+        wait(s.session.enrol(&server.url(), "Тестовий планшет")).expect("enrolled")
     else {
         panic!("pending")
     };
     server.rt.block_on(admin::revoke(&*server.store, &device_id, T0)).expect("revoke");
-    let err = s.session.check_approval().expect_err("revoked");
+    let err = wait(s.session.check_approval()).expect_err("revoked");
     assert!(err.0.contains("відкликано"), "{err}");
     assert!(s.session.needs_setup() && !Store::exists(dir.path()), "the store is gone");
     s.session.create(PIN).expect("a new store where the old one was");
-    assert!(matches!(s.session.enrol(&server.url(), "Тестовий планшет"), Ok(Enrolment::Pending { .. })));
+    assert!(matches!(wait(s.session.enrol(&server.url(), "Тестовий планшет")), Ok(Enrolment::Pending { .. })));
+}
+
+#[test]
+fn the_store_is_free_while_enrolment_waits_on_a_silent_server() {
+    // A server that takes the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", silent.local_addr().expect("addr"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, store) = keis_ui::real::services_and_store(config(dir.path())).expect("services");
+    s.session.create(PIN).expect("store");
+    let mut asked = s.session.enrol(&url, "Тестовий планшет");
+    let waker = std::task::Waker::noop();
+    let poll = asked.as_mut().poll(&mut std::task::Context::from_waker(waker));
+    assert!(poll.is_pending(), "the window is handed a pending answer, not made to wait");
+    // The request reaches the server and waits for an answer on its own thread; the store
+    // is not held across it.
+    let (_connection, _) = silent.accept().expect("the device connects");
+    let free = (0..10).any(|_| {
+        let ok = store.try_lock().is_ok();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        ok
+    });
+    assert!(free, "the store stays free while the server is silent");
+    assert!(!s.session.needs_setup(), "the window may read the store meanwhile");
+    drop(silent);
 }

@@ -4,6 +4,7 @@
 //! never has).
 
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use keis_crdt::Position;
@@ -12,19 +13,27 @@ use keis_mobile::sync::{self, Identity, SavedEnrolment, SyncClient, SyncConfig, 
 
 use super::sync::RealSync;
 use super::{Shared, lock, service_error};
-use crate::services::{Access, Enrolment, ServiceError, Session, UnlockError};
+use crate::services::{Access, Enrolment, Later, ServiceError, Session, UnlockError};
 
 /// The session over the shared store.
 pub struct RealSession {
-    store: Shared,
+    net: Net,
     sync: Rc<RealSync>,
+}
+
+/// What the session's network work needs, sent to a thread of its own so the window never
+/// waits on the server; the store is locked only for each read or write, not across a
+/// request.
+#[derive(Clone)]
+struct Net {
+    store: Shared,
     server: Option<String>,
     timeout: Duration,
 }
 
 impl RealSession {
     pub(crate) fn new(store: Shared, sync: Rc<RealSync>, server: Option<String>, timeout: Duration) -> Self {
-        Self { store, sync, server, timeout }
+        Self { net: Net { store, server, timeout }, sync }
     }
 }
 
@@ -80,10 +89,22 @@ fn on_own_runtime<T: Send>(
 }
 
 /// Signs in once (the session's answer saves the positions).
-fn sign_in(store: &mut Store, timeout: Duration) -> Result<(), SyncError> {
+fn sign_in(store: &Mutex<Store>, timeout: Duration) -> Result<(), SyncError> {
     on_own_runtime(move |rt| {
         let mut client = SyncClient::new(SyncConfig { timeout, ..SyncConfig::default() });
         rt.block_on(client.sign_in(store)).map(|_| ())
+    })
+}
+
+/// Runs `job` on a thread of its own; the window awaits the answer and keeps drawing.
+fn off_the_window<T: Send + 'static>(job: impl FnOnce() -> Result<T, ServiceError> + Send + 'static) -> Later<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("keis-session".into()).spawn(move || {
+        let _ = tx.send(job());
+    });
+    Box::pin(async move {
+        spawned.map_err(service_error)?;
+        rx.await.unwrap_or_else(|_| Err(ServiceError("запит перервано / the request was aborted".into())))
     })
 }
 
@@ -95,7 +116,7 @@ fn pending(saved: SavedEnrolment) -> Access {
     })
 }
 
-impl RealSession {
+impl Net {
     fn not_enrolled(&self) -> Access {
         Access::Enrol(Enrolment::NotEnrolled { server: self.server.clone().unwrap_or_default() })
     }
@@ -103,19 +124,19 @@ impl RealSession {
     /// What the unlocked store allows. A device not yet approved signs in to learn
     /// whether it is; if it is not, or the server cannot say (offline), the enrolment
     /// screen shows the code again. A revoked device wipes its store.
-    fn access(&self, store: &mut Store, ask_server: bool) -> Result<Access, Closed> {
-        let Some(saved) = sync::saved_enrolment(store)? else { return Ok(self.not_enrolled()) };
+    fn access(&self, ask_server: bool) -> Result<Access, Closed> {
+        let Some(saved) = sync::saved_enrolment(&mut lock(&self.store))? else { return Ok(self.not_enrolled()) };
         if let Some(s) = &self.server
             && s.trim_end_matches('/') != saved.server.trim_end_matches('/')
         {
             tracing::warn!(given = %s, enrolled = %saved.server, "the device is enrolled with another server; using that one");
         }
         if !saved.approved || ask_server {
-            match sign_in(store, self.timeout) {
+            match sign_in(&self.store, self.timeout) {
                 Ok(()) => {}
                 Err(SyncError::Revoked) => {
                     tracing::warn!("the server says this device was revoked: wiping the local data");
-                    store.wipe_now()?;
+                    lock(&self.store).wipe_now()?;
                     return Err(SyncError::Revoked.into());
                 }
                 Err(e) if ask_server => return Err(e.into()),
@@ -125,9 +146,9 @@ impl RealSession {
                 }
             }
         }
-        let positions = saved_positions(store)?;
+        let positions = saved_positions(&mut lock(&self.store))?;
         if positions.is_empty() {
-            return match sync::saved_enrolment(store)? {
+            return match sync::saved_enrolment(&mut lock(&self.store))? {
                 Some(s) if !s.approved => Ok(pending(s)),
                 _ => Err(Closed::NoPositions),
             };
@@ -135,50 +156,9 @@ impl RealSession {
         Ok(Access::Positions(positions))
     }
 
-    /// After the store opened into `access`: the sync worker starts counting.
-    fn opened(&self, access: Access) -> Access {
-        if matches!(access, Access::Positions(_)) {
-            self.sync.refresh();
-        }
-        access
-    }
-}
-
-impl Session for RealSession {
-    fn needs_setup(&self) -> bool {
-        lock(&self.store).is_wiped()
-    }
-
-    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError> {
-        check_new_pin(pin).map_err(service_error)?;
-        lock(&self.store).create_here(&Pin::new(pin)).map_err(service_error)?;
-        match self.not_enrolled() {
-            Access::Enrol(e) => Ok(e),
-            Access::Positions(_) => Err(ServiceError("unreachable".into())),
-        }
-    }
-
-    fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
-        let mut store = lock(&self.store);
-        store.unlock(&Pin::new(pin)).map_err(unlock_error)?;
-        match self.access(&mut store, false) {
-            Ok(access) => {
-                drop(store);
-                Ok(self.opened(access))
-            }
-            Err(Closed::Sync(SyncError::Revoked)) => Err(UnlockError::Wiped),
-            Err(e) => {
-                // Nobody can work without a position: do not leave the data open.
-                store.lock();
-                Err(UnlockError::Other(e.to_string()))
-            }
-        }
-    }
-
     fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError> {
-        let mut store = lock(&self.store);
-        if sync::saved_enrolment(&mut store).map_err(service_error)?.is_some() {
-            return match self.access(&mut store, false).map_err(service_error)? {
+        if sync::saved_enrolment(&mut lock(&self.store)).map_err(service_error)?.is_some() {
+            return match self.access(false).map_err(service_error)? {
                 Access::Enrol(e) => Ok(e),
                 Access::Positions(_) => Err(ServiceError(
                     "пристрій уже зареєстровано й схвалено; заблокуйте й розблокуйте його / \
@@ -187,27 +167,69 @@ impl Session for RealSession {
                 )),
             };
         }
-        let s: &mut Store = &mut store;
-        let e = on_own_runtime(|rt| rt.block_on(sync::enrol(s, server, name))).map_err(service_error)?;
+        let store: &Mutex<Store> = &self.store;
+        let e = on_own_runtime(|rt| rt.block_on(sync::enrol(store, server, name))).map_err(service_error)?;
         Ok(Enrolment::Pending { server: server.to_owned(), device_id: e.device_id, approval_code: e.approval_code })
     }
 
     fn check_approval(&self) -> Result<Access, ServiceError> {
-        let mut store = lock(&self.store);
-        let access = match self.access(&mut store, true) {
-            Err(Closed::Sync(SyncError::Pending)) => {
-                return sync::saved_enrolment(&mut store)
-                    .map_err(service_error)?
-                    .map(pending)
-                    .ok_or_else(|| service_error(SyncError::NotEnrolled));
+        match self.access(true) {
+            Err(Closed::Sync(SyncError::Pending)) => sync::saved_enrolment(&mut lock(&self.store))
+                .map_err(service_error)?
+                .map(pending)
+                .ok_or_else(|| service_error(SyncError::NotEnrolled)),
+            other => other.map_err(service_error),
+        }
+    }
+}
+
+/// After the store opened into `access`: the sync worker starts counting.
+fn opened(sync: &RealSync, access: Access) -> Access {
+    if matches!(access, Access::Positions(_)) {
+        sync.refresh();
+    }
+    access
+}
+
+impl Session for RealSession {
+    fn needs_setup(&self) -> bool {
+        lock(&self.net.store).is_wiped()
+    }
+
+    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError> {
+        check_new_pin(pin).map_err(service_error)?;
+        lock(&self.net.store).create_here(&Pin::new(pin)).map_err(service_error)?;
+        match self.net.not_enrolled() {
+            Access::Enrol(e) => Ok(e),
+            Access::Positions(_) => Err(ServiceError("unreachable".into())),
+        }
+    }
+
+    fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
+        lock(&self.net.store).unlock(&Pin::new(pin)).map_err(unlock_error)?;
+        match self.net.access(false) {
+            Ok(access) => Ok(opened(&self.sync, access)),
+            Err(Closed::Sync(SyncError::Revoked)) => Err(UnlockError::Wiped),
+            Err(e) => {
+                // Nobody can work without a position: do not leave the data open.
+                lock(&self.net.store).lock();
+                Err(UnlockError::Other(e.to_string()))
             }
-            other => other.map_err(service_error)?,
-        };
-        drop(store);
-        Ok(self.opened(access))
+        }
+    }
+
+    fn enrol(&self, server: &str, name: &str) -> Later<Enrolment> {
+        let (net, server, name) = (self.net.clone(), server.to_owned(), name.to_owned());
+        off_the_window(move || net.enrol(&server, &name))
+    }
+
+    fn check_approval(&self) -> Later<Access> {
+        let net = self.net.clone();
+        let (asked, sync) = (off_the_window(move || net.check_approval()), self.sync.clone());
+        Box::pin(async move { Ok(opened(&sync, asked.await?)) })
     }
 
     fn lock(&self) {
-        lock(&self.store).lock();
+        lock(&self.net.store).lock();
     }
 }

@@ -42,6 +42,7 @@ const DEVICE: T = T("Пристрій", "Device");
 const CHECK: T = T("Перевірити схвалення", "Check approval");
 const NOT_YET: T = T("Пристрій ще не схвалено. Спробуйте пізніше.", "The device is not approved yet. Try again later.");
 const LOCK: T = T("Заблокувати", "Lock");
+const BUSY: T = T("Зв'язуємося з сервером…", "Contacting the server…");
 
 /// Choosing the PIN that makes the store.
 #[component]
@@ -127,8 +128,10 @@ pub fn Enrol() -> Element {
     let mut name = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut info = use_signal(|| None::<T>);
+    // While the server is asked (off the window's thread): the buttons wait.
+    let mut busy = use_signal(|| false);
     // After a failure, the store may be gone (a revoked device wipes itself).
-    let mut failed = {
+    let failed = {
         let services = services.clone();
         move |message: String| {
             if services.session.needs_setup() {
@@ -140,7 +143,7 @@ pub fn Enrol() -> Element {
     };
     let enrol = {
         let services = services.clone();
-        let mut failed = failed.clone();
+        let failed = failed.clone();
         move |_| {
             let (url, device) = (server.peek().trim().to_owned(), name.peek().trim().to_owned());
             let missing = if url.is_empty() { Some(NO_SERVER) } else { device.is_empty().then_some(NO_NAME) };
@@ -148,28 +151,43 @@ pub fn Enrol() -> Element {
                 error.set(Some(m.get(lang()).to_owned()));
                 return;
             }
-            match services.session.enrol(&url, &device) {
-                Ok(e) => {
-                    error.set(None);
-                    session.with_mut(|s| s.enrolment = Some(e));
+            let asked = services.session.enrol(&url, &device);
+            let mut failed = failed.clone();
+            busy.set(true);
+            spawn(async move {
+                let answer = asked.await;
+                busy.set(false);
+                match answer {
+                    Ok(e) => {
+                        error.set(None);
+                        session.with_mut(|s| s.enrolment = Some(e));
+                    }
+                    Err(e) => failed(e.0),
                 }
-                Err(e) => failed(e.0),
-            }
+            });
         }
     };
     let check = {
         let services = services.clone();
+        let failed = failed.clone();
         move |_| {
             error.set(None);
             info.set(None);
-            match services.session.check_approval() {
-                Ok(Access::Enrol(e)) => {
-                    info.set(Some(NOT_YET));
-                    session.with_mut(|s| s.enrolment = Some(e));
+            let asked = services.session.check_approval();
+            let mut failed = failed.clone();
+            busy.set(true);
+            spawn(async move {
+                let answer = asked.await;
+                busy.set(false);
+                match answer {
+                    Ok(Access::Enrol(e)) => {
+                        info.set(Some(NOT_YET));
+                        session.with_mut(|s| s.enrolment = Some(e));
+                    }
+                    Ok(access) => session.set(SessionState::opened(access)),
+                    Err(e) => failed(e.0),
                 }
-                Ok(access) => session.set(SessionState::opened(access)),
-                Err(e) => failed(e.0),
-            }
+            });
         }
     };
     let lock = move |_| {
@@ -197,7 +215,7 @@ pub fn Enrol() -> Element {
                     if let Some(t) = info() {
                         p { id: "enrol-info", role: "status", {t.get(l)} }
                     }
-                    button { id: "check-approval", class: "primary", r#type: "button", onclick: check, {CHECK.get(l)} }
+                    button { id: "check-approval", class: "primary", r#type: "button", disabled: busy(), onclick: check, {CHECK.get(l)} }
                 },
                 _ => rsx! {
                     p { class: "hint", {ENROL_HINT.get(l)} }
@@ -221,13 +239,16 @@ pub fn Enrol() -> Element {
                             oninput: move |e| name.set(e.value()),
                         }
                     }
-                    button { id: "enrol", class: "primary", r#type: "button", onclick: enrol, {ENROL.get(l)} }
+                    button { id: "enrol", class: "primary", r#type: "button", disabled: busy(), onclick: enrol, {ENROL.get(l)} }
                 },
+            }
+            if busy() {
+                p { id: "enrol-busy", role: "status", {BUSY.get(l)} }
             }
             if let Some(message) = error() {
                 p { id: "enrol-error", class: "error", role: "alert", {pick(&message, l).to_owned()} }
             }
-            button { id: "lock", r#type: "button", onclick: lock, {LOCK.get(l)} }
+            button { id: "lock", r#type: "button", disabled: busy(), onclick: lock, {LOCK.get(l)} }
         }
     }
 }

@@ -21,6 +21,15 @@ use keis_sync_server::{AppState, admin};
 use keis_ui::real::RealConfig;
 
 pub const PIN: &str = "482916";
+
+/// The answer of a session call the window would await.
+pub fn wait<T>(later: keis_ui::Later<T>) -> Result<T, keis_ui::ServiceError> {
+    block_on(later)
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
 pub const T0: i64 = 1_763_900_000_000;
 
 /// A server running until dropped.

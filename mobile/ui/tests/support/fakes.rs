@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use automerge::ActorId;
 use keis_crdt::validate::Date;
@@ -17,8 +18,8 @@ use keis_mobile::views::detail::CaseDetail;
 use keis_mobile::views::journal::JournalRow;
 use keis_mobile::views::wizard::{ChipData, NewApplication, Scan};
 use keis_ui::{
-    Access, CameraService, Capture, CaseService, ChipAccess, ChipService, Enrolment, ServiceError, Services, Session,
-    SyncService, SyncStatus, UnlockError,
+    Access, CameraService, Capture, CaseService, ChipAccess, ChipService, Enrolment, Later, ServiceError, Services,
+    Session, SyncService, SyncStatus, UnlockError,
 };
 
 pub const PIN: &str = "482916";
@@ -35,9 +36,49 @@ pub struct FakeSession {
     pub approved: Cell<bool>,
     /// What `check_approval` fails with instead (the server unreachable, say).
     pub server_error: RefCell<Option<String>>,
+    /// Holds the server's answers to enrol and check until opened.
+    pub gate: RefCell<Option<Gate>>,
+}
+
+/// An answer held until the test opens the gate, as a slow network holds it.
+#[derive(Clone, Default)]
+pub struct Gate(Rc<RefCell<(bool, Option<Waker>)>>);
+
+impl Gate {
+    pub fn open(&self) {
+        let mut g = self.0.borrow_mut();
+        g.0 = true;
+        if let Some(w) = g.1.take() {
+            w.wake();
+        }
+    }
+
+    async fn passed(self) {
+        std::future::poll_fn(|cx| {
+            let mut g = self.0.borrow_mut();
+            if g.0 {
+                Poll::Ready(())
+            } else {
+                g.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await;
+    }
 }
 
 impl FakeSession {
+    /// `answer`, after the gate if one is set.
+    fn later<T: 'static>(&self, answer: Result<T, ServiceError>) -> Later<T> {
+        let gate = self.gate.borrow().clone();
+        Box::pin(async move {
+            if let Some(g) = gate {
+                g.passed().await;
+            }
+            answer
+        })
+    }
+
     fn access(&self) -> Access {
         match self.enrolment.borrow().clone() {
             Some(e) => Access::Enrol(e),
@@ -75,28 +116,33 @@ impl Session for FakeSession {
         Ok(self.access())
     }
 
-    fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError> {
-        if !server.starts_with("http://") {
-            return Err(err(format!("некоректна адреса сервера {server} / bad server address {server}")));
-        }
-        assert!(!name.is_empty() && !self.locked.get());
-        let e = Enrolment::Pending {
-            server: server.into(),
-            device_id: "dev-0001".into(),
-            approval_code: "123-456-789".into(),
+    fn enrol(&self, server: &str, name: &str) -> Later<Enrolment> {
+        let answer = if server.starts_with("http://") {
+            assert!(!name.is_empty() && !self.locked.get());
+            let e = Enrolment::Pending {
+                server: server.into(),
+                device_id: "dev-0001".into(),
+                approval_code: "123-456-789".into(),
+            };
+            *self.enrolment.borrow_mut() = Some(e.clone());
+            Ok(e)
+        } else {
+            Err(err(format!("некоректна адреса сервера {server} / bad server address {server}")))
         };
-        *self.enrolment.borrow_mut() = Some(e.clone());
-        Ok(e)
+        self.later(answer)
     }
 
-    fn check_approval(&self) -> Result<Access, ServiceError> {
-        if let Some(e) = self.server_error.borrow().clone() {
-            return Err(err(e));
-        }
-        if self.approved.get() {
-            *self.enrolment.borrow_mut() = None;
-        }
-        Ok(self.access())
+    fn check_approval(&self) -> Later<Access> {
+        let answer = match self.server_error.borrow().clone() {
+            Some(e) => Err(err(e)),
+            None => {
+                if self.approved.get() {
+                    *self.enrolment.borrow_mut() = None;
+                }
+                Ok(self.access())
+            }
+        };
+        self.later(answer)
     }
 
     fn lock(&self) {
@@ -306,6 +352,7 @@ impl World {
                 enrolment: RefCell::new(None),
                 approved: Cell::new(false),
                 server_error: RefCell::new(None),
+                gate: RefCell::new(None),
             }),
             cases: Rc::new(FakeCases {
                 docs: RefCell::new(docs),

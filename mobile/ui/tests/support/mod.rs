@@ -38,7 +38,8 @@ impl Ui {
         ui
     }
 
-    fn settle(&mut self) {
+    /// Renders what changed and runs the tasks that can go on (an answer that arrived).
+    pub fn settle(&mut self) {
         for _ in 0..8 {
             self.dom.render_immediate(&mut self.tracker);
         }
