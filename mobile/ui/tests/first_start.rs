@@ -97,8 +97,17 @@ fn an_enrolled_device_not_yet_approved_shows_its_code_after_unlocking_and_can_lo
     assert!(
         ui.text_of("enrolled-as").is_some_and(|t| t.contains("dev-0042") && t.contains("http://hromada.example:8080"))
     );
+    assert_eq!(world.session.checks.get(), 1, "the screen asked the server by itself");
+    assert!(!ui.has("enrol-info") && !ui.has("enrol-error"), "and says nothing while not approved");
     ui.click("lock");
     assert!(ui.has("pin") && world.session.locked.get());
+
+    // Approved while the tablet was off: opening it goes straight on to the positions.
+    world.session.approved.set(true);
+    ui.input("pin", PIN);
+    ui.click("unlock");
+    assert_eq!(world.session.checks.get(), 2);
+    assert!(ui.text().contains("Оберіть посаду"), "{}", ui.text());
 }
 
 #[test]

@@ -11,8 +11,8 @@ use keis_device::chip::emulator::{EmulatedChip, SPECIMEN_CAN};
 use keis_device::chip::{AccessKey, Can, read_document};
 use keis_mobile::case_list::Lang;
 use keis_ui::real::{chip_data, services, services_and_store};
-use keis_ui::{Access, Capture, ChipAccess, UnlockError};
-use real::{PIN, Server, application, config, eventually, offline_device, starosta};
+use keis_ui::{Access, Capture, ChipAccess, Enrolment, UnlockError};
+use real::{PIN, Server, application, config, eventually, offline_device, starosta, wait};
 
 #[test]
 fn a_wrong_pin_is_refused_with_the_attempts_left_and_the_right_one_gives_the_positions() {
@@ -129,7 +129,9 @@ fn an_application_reaches_the_server_in_a_sync_round() {
     c.server = Some(server.url());
     let s = services(c).expect("services");
     assert_eq!(s.sync.status().last_sync_ms, None, "never synced");
-    let Ok(Access::Positions(positions)) = s.session.unlock(PIN) else { panic!("unlock signs in for the positions") };
+    // Approved but never signed in: unlocking does not wait on the server; the screen asks.
+    let Ok(Access::Enrol(Enrolment::Pending { .. })) = s.session.unlock(PIN) else { panic!("the code, at once") };
+    let Ok(Access::Positions(positions)) = wait(s.session.check_approval()) else { panic!("signed in: positions") };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
     let id = s.cases.create_application(&application(), &starosta()).expect("created");
     assert!(eventually(5, || s.sync.status().pending_changes == 1), "{:?}", s.sync.status());

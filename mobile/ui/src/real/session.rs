@@ -121,9 +121,9 @@ impl Net {
         Access::Enrol(Enrolment::NotEnrolled { server: self.server.clone().unwrap_or_default() })
     }
 
-    /// What the unlocked store allows. A device not yet approved signs in to learn
-    /// whether it is; if it is not, or the server cannot say (offline), the enrolment
-    /// screen shows the code again. A revoked device wipes its store.
+    /// What the unlocked store allows. Unlocking never waits on the server: a device not
+    /// yet approved gets its code shown again (the screen then asks, off the window's
+    /// thread). Asking signs in: a revoked device wipes its store.
     fn access(&self, ask_server: bool) -> Result<Access, Closed> {
         let Some(saved) = sync::saved_enrolment(&mut lock(&self.store))? else { return Ok(self.not_enrolled()) };
         if let Some(s) = &self.server
@@ -131,7 +131,10 @@ impl Net {
         {
             tracing::warn!(given = %s, enrolled = %saved.server, "the device is enrolled with another server; using that one");
         }
-        if !saved.approved || ask_server {
+        if !ask_server && !saved.approved {
+            return Ok(pending(saved));
+        }
+        if ask_server {
             match sign_in(&self.store, self.timeout) {
                 Ok(()) => {}
                 Err(SyncError::Revoked) => {
@@ -139,11 +142,7 @@ impl Net {
                     lock(&self.store).wipe_now()?;
                     return Err(SyncError::Revoked.into());
                 }
-                Err(e) if ask_server => return Err(e.into()),
-                Err(e) => {
-                    tracing::info!(error = %e, "not approved yet, or the server cannot say");
-                    return Ok(pending(saved));
-                }
+                Err(e) => return Err(e.into()),
             }
         }
         let positions = saved_positions(&mut lock(&self.store))?;

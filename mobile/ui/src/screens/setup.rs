@@ -120,6 +120,7 @@ pub fn Enrol() -> Element {
     let lang = use_lang();
     let l = lang();
     let enrolment = session().enrolment;
+    let enrolment_at_start = enrolment.clone();
     let suggested = match &enrolment {
         Some(Enrolment::NotEnrolled { server }) => server.clone(),
         _ => String::new(),
@@ -167,10 +168,12 @@ pub fn Enrol() -> Element {
             });
         }
     };
-    let check = {
+    // Asks whether the administrator has approved the device; `quiet`: say nothing if not
+    // yet (the screen asks by itself when it opens on a pending device).
+    let mut ask = {
         let services = services.clone();
         let failed = failed.clone();
-        move |_| {
+        move |quiet: bool| {
             error.set(None);
             info.set(None);
             let asked = services.session.check_approval();
@@ -181,15 +184,27 @@ pub fn Enrol() -> Element {
                 busy.set(false);
                 match answer {
                     Ok(Access::Enrol(e)) => {
-                        info.set(Some(NOT_YET));
+                        if !quiet {
+                            info.set(Some(NOT_YET));
+                        }
                         session.with_mut(|s| s.enrolment = Some(e));
                     }
                     Ok(access) => session.set(SessionState::opened(access)),
+                    Err(e) if quiet => tracing::info!(error = %e.0, "the approval could not be checked on opening"),
                     Err(e) => failed(e.0),
                 }
             });
         }
     };
+    let check = {
+        let mut ask = ask.clone();
+        move |_| ask(false)
+    };
+    use_hook(move || {
+        if matches!(enrolment_at_start, Some(Enrolment::Pending { .. })) {
+            ask(true);
+        }
+    });
     let lock = move |_| {
         services.session.lock();
         session.set(SessionState::default());

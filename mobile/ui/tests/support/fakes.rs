@@ -38,6 +38,8 @@ pub struct FakeSession {
     pub server_error: RefCell<Option<String>>,
     /// Holds the server's answers to enrol and check until opened.
     pub gate: RefCell<Option<Gate>>,
+    /// How many times the server was asked about the approval.
+    pub checks: Cell<u32>,
 }
 
 /// An answer held until the test opens the gate, as a slow network holds it.
@@ -133,6 +135,7 @@ impl Session for FakeSession {
     }
 
     fn check_approval(&self) -> Later<Access> {
+        self.checks.set(self.checks.get() + 1);
         let answer = match self.server_error.borrow().clone() {
             Some(e) => Err(err(e)),
             None => {
@@ -353,6 +356,7 @@ impl World {
                 approved: Cell::new(false),
                 server_error: RefCell::new(None),
                 gate: RefCell::new(None),
+                checks: Cell::new(0),
             }),
             cases: Rc::new(FakeCases {
                 docs: RefCell::new(docs),
