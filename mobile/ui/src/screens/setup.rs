@@ -8,7 +8,7 @@ use keis_mobile::views::text::pick;
 
 use crate::app::SessionState;
 use crate::i18n::{LangSwitch, T, use_lang};
-use crate::services::{Access, Enrolment, Services};
+use crate::services::{Access, Enrolment, Later, ServiceError, Services};
 
 const SETUP_TITLE: T = T("Налаштування пристрою", "Setting up the device");
 const SETUP_HINT: T = T(
@@ -112,6 +112,21 @@ pub fn CreateStore() -> Element {
     }
 }
 
+/// Awaits the server's answer in a task while `busy` says so (the window keeps drawing),
+/// then hands it to `then`.
+fn await_busy<T: 'static>(
+    mut busy: Signal<bool>,
+    asked: Later<T>,
+    then: impl FnOnce(Result<T, ServiceError>) + 'static,
+) {
+    busy.set(true);
+    spawn(async move {
+        let answer = asked.await;
+        busy.set(false);
+        then(answer);
+    });
+}
+
 /// Enrolling with the server, then waiting for the administrator's approval.
 #[component]
 pub fn Enrol() -> Element {
@@ -130,7 +145,7 @@ pub fn Enrol() -> Element {
     let mut error = use_signal(|| None::<String>);
     let mut info = use_signal(|| None::<T>);
     // While the server is asked (off the window's thread): the buttons wait.
-    let mut busy = use_signal(|| false);
+    let busy = use_signal(|| false);
     // After a failure, the store may be gone (a revoked device wipes itself).
     let failed = {
         let services = services.clone();
@@ -152,19 +167,13 @@ pub fn Enrol() -> Element {
                 error.set(Some(m.get(lang()).to_owned()));
                 return;
             }
-            let asked = services.session.enrol(&url, &device);
             let mut failed = failed.clone();
-            busy.set(true);
-            spawn(async move {
-                let answer = asked.await;
-                busy.set(false);
-                match answer {
-                    Ok(e) => {
-                        error.set(None);
-                        session.with_mut(|s| s.enrolment = Some(e));
-                    }
-                    Err(e) => failed(e.0),
+            await_busy(busy, services.session.enrol(&url, &device), move |answer| match answer {
+                Ok(e) => {
+                    error.set(None);
+                    session.with_mut(|s| s.enrolment = Some(e));
                 }
+                Err(e) => failed(e.0),
             });
         }
     };
@@ -176,23 +185,17 @@ pub fn Enrol() -> Element {
         move |quiet: bool| {
             error.set(None);
             info.set(None);
-            let asked = services.session.check_approval();
             let mut failed = failed.clone();
-            busy.set(true);
-            spawn(async move {
-                let answer = asked.await;
-                busy.set(false);
-                match answer {
-                    Ok(Access::Enrol(e)) => {
-                        if !quiet {
-                            info.set(Some(NOT_YET));
-                        }
-                        session.with_mut(|s| s.enrolment = Some(e));
+            await_busy(busy, services.session.check_approval(), move |answer| match answer {
+                Ok(Access::Enrol(e)) => {
+                    if !quiet {
+                        info.set(Some(NOT_YET));
                     }
-                    Ok(access) => session.set(SessionState::opened(access)),
-                    Err(e) if quiet => tracing::info!(error = %e.0, "the approval could not be checked on opening"),
-                    Err(e) => failed(e.0),
+                    session.with_mut(|s| s.enrolment = Some(e));
                 }
+                Ok(access) => session.set(SessionState::opened(access)),
+                Err(e) if quiet => tracing::info!(error = %e.0, "the approval could not be checked on opening"),
+                Err(e) => failed(e.0),
             });
         }
     };
