@@ -16,9 +16,6 @@ use dioxus::prelude::*;
 use keis_ui::real::{self, RealConfig};
 use keis_ui::{App, STYLESHEET};
 
-/// How often the window re-reads the sync status (the live progress bar).
-const STATUS_REFRESH_MS: u32 = 1500;
-
 /// The launcher's options.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "keis-desktop", version, about = "Keis: польовий застосунок / the field app")]
@@ -85,13 +82,6 @@ pub fn launch(config: RealConfig) {
 pub fn Main() -> Element {
     let config = use_context::<RealConfig>();
     let services = use_hook(move || real::services(config).map_err(|e| e.to_string()));
-    use_hook(|| {
-        // The sync bar re-reads the status when it renders; its refresh button re-renders
-        // it, so a timer pressing it keeps the progress live.
-        let _ = document::eval(&format!(
-            "setInterval(() => {{ const b = document.getElementById('sync-refresh'); if (b) b.click(); }}, {STATUS_REFRESH_MS});"
-        ));
-    });
     match services {
         Ok(services) => rsx! {
             App { services }

@@ -210,6 +210,14 @@ impl Store {
         self.unlocked = None;
     }
 
+    /// The user did something: the inactivity timer starts again (a store that already
+    /// locked itself stays locked).
+    pub fn touch(&mut self) {
+        if let Err(e) = self.parts(Activity::User) {
+            tracing::debug!(error = %e, "touch on a closed store");
+        }
+    }
+
     /// Whether operations would run now (unlocked and not idle too long).
     pub fn is_unlocked(&self) -> bool {
         self.conn.is_some()

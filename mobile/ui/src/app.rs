@@ -59,6 +59,27 @@ impl DataVersion {
     }
 }
 
+/// Bumped every [`TICK`] (on the launcher's runtime) and by the sync bar's refresh button:
+/// the sync status is read again and inactivity checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Tick(pub Signal<u64>);
+
+impl Tick {
+    pub fn bump(mut self) {
+        let v = *self.0.peek();
+        self.0.set(v + 1);
+    }
+}
+
+/// How often the status is read again.
+pub const TICK: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A listener that tells the session the user did something.
+fn touch<T: 'static>(services: &Services) -> impl FnMut(Event<T>) + 'static {
+    let session = services.session.clone();
+    move |_| session.touch()
+}
+
 /// The app as a launcher mounts it, with real services.
 #[component]
 pub fn App(services: Services) -> Element {
@@ -67,10 +88,42 @@ pub fn App(services: Services) -> Element {
     use_context_provider(|| Signal::new(Screen::Journal));
     use_context_provider(|| DataVersion(Signal::new(0)));
     let setup = services.session.needs_setup();
-    let session = use_context_provider(|| Signal::new(SessionState { setup, ..SessionState::default() }));
+    let mut session = use_context_provider(|| Signal::new(SessionState { setup, ..SessionState::default() }));
+    let tick = use_context_provider(|| Tick(Signal::new(0)));
+    use_hook(move || {
+        // A timer on the launcher's tokio runtime; headless tests have none and press the
+        // refresh button instead.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            spawn(async move {
+                loop {
+                    tokio::time::sleep(TICK).await;
+                    tick.bump();
+                }
+            });
+        }
+    });
+    let mut screen = use_context::<Signal<Screen>>();
+    let idle_check = services.clone();
+    use_effect(move || {
+        let _ = (tick.0)();
+        // Away too long: the screens close (no personal data stays on show), the key goes.
+        if session.peek().positions.is_some() && idle_check.session.idle() {
+            tracing::info!("locked after inactivity");
+            idle_check.session.lock();
+            session.set(SessionState::default());
+            screen.set(Screen::Journal);
+        }
+    });
     let s = session();
     rsx! {
-        div { class: "app", lang: if lang() == Lang::Uk { "uk" } else { "en" },
+        div {
+            class: "app",
+            lang: if lang() == Lang::Uk { "uk" } else { "en" },
+            // Any tap, key or typing anywhere is the user's activity.
+            onclick: touch(&services),
+            onkeydown: touch(&services),
+            oninput: touch(&services),
+            onpointerdown: touch(&services),
             if s.setup {
                 CreateStore {}
             } else if s.enrolment.is_some() {

@@ -80,6 +80,11 @@ pub trait Session {
     fn check_approval(&self) -> Later<Access>;
     /// Locks the store again (on "lock" or idle).
     fn lock(&self);
+    /// The user did something (a tap, a key): the inactivity timer starts again.
+    fn touch(&self);
+    /// Nobody has touched the app for the store's inactivity time (or the store locked
+    /// itself): the screens close and the PIN is asked again.
+    fn idle(&self) -> bool;
 }
 
 /// An answer the screen awaits (in a task) while the window keeps drawing: the work

@@ -104,3 +104,29 @@ fn the_sync_status_is_always_visible() {
     assert!(ui.text().contains("Journal") && !ui.text().contains("Журнал звернень"));
     assert!(ui.html().contains("class=\"app\" lang=\"en\""), "screen readers are told the language");
 }
+
+#[test]
+fn after_the_inactivity_time_the_screens_close_and_the_pin_is_asked_again() {
+    let world = World::new(3);
+    let mut ui = Ui::app(world.services());
+    ui.unlock_as(PIN, "demo-starosta");
+    let touched = world.session.touches.get();
+    assert!(touched >= 2, "taps count as activity: {touched}");
+    ui.input("journal-search", "x");
+    ui.input("journal-search", "");
+    assert_eq!(world.session.touches.get(), touched + 2, "typing too");
+    ui.click("case-demo-case-000001");
+    assert!(ui.has("case-applicant"));
+
+    // Not yet idle: the periodic check leaves the screen as it is.
+    ui.click("sync-refresh");
+    assert!(ui.has("case-applicant") && !world.session.locked.get());
+
+    world.session.idle.set(true);
+    ui.click("sync-refresh");
+    assert!(world.session.locked.get(), "the key is dropped");
+    assert!(ui.has("pin") && !ui.has("case-applicant"), "no personal data stays on show:\n{}", ui.text());
+    world.session.idle.set(false);
+    ui.unlock_as(PIN, "demo-starosta");
+    assert!(ui.has("journal-list"), "back to the journal, not to the case");
+}

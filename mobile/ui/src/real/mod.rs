@@ -109,11 +109,13 @@ pub fn services(config: RealConfig) -> Result<Services, RealError> {
 /// [`services`], and the shared store under them, for a launcher that replaces the card
 /// reader or the camera with its platform's (the Android launcher's NFC and camera).
 pub fn services_and_store(config: RealConfig) -> Result<(Services, Shared), RealError> {
+    let idle_after = Duration::from_millis(u64::try_from(config.store.idle_lock_ms).unwrap_or(0));
     let store = Store::open_or_absent(&config.data_dir, config.store, Arc::new(SystemClock), rng())?;
     let shared: Shared = Arc::new(Mutex::new(store));
     let catalogue = Rc::new(Catalogue::embedded().map_err(|e| RealError::Catalogue(e.to_string()))?);
     let sync = Rc::new(RealSync::start(shared.clone(), config.sync.clone(), config.auto_sync)?);
-    let session = Rc::new(RealSession::new(shared.clone(), sync.clone(), config.server.clone(), config.sync.timeout));
+    let net = (config.server.clone(), config.sync.timeout);
+    let session = Rc::new(RealSession::new(shared.clone(), sync.clone(), net, idle_after));
     let cases = Rc::new(RealCases::new(shared.clone(), (*catalogue).clone(), sync.clone()));
     let camera = Rc::new(RealCamera::new(shared.clone(), config.scan_source.clone()));
     let chip = Rc::new(RealChip::new(config.reader));

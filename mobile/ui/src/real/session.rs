@@ -3,9 +3,10 @@
 //! positions are the ones the device's last server session carried (signing in once if it
 //! never has).
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use keis_crdt::Position;
 use keis_mobile::store::{Pin, Store, StoreError, check_new_pin};
@@ -19,6 +20,9 @@ use crate::services::{Access, Enrolment, Later, ServiceError, Session, UnlockErr
 pub struct RealSession {
     net: Net,
     sync: Rc<RealSync>,
+    /// When the user last did something; what background work reads does not count.
+    last_touch: Cell<Instant>,
+    idle_after: Duration,
 }
 
 /// What the session's network work needs, sent to a thread of its own so the window never
@@ -32,8 +36,15 @@ struct Net {
 }
 
 impl RealSession {
-    pub(crate) fn new(store: Shared, sync: Rc<RealSync>, server: Option<String>, timeout: Duration) -> Self {
-        Self { net: Net { store, server, timeout }, sync }
+    /// `net`: the server (if the launcher names one) and the request timeout; `idle_after`:
+    /// the store's inactivity time.
+    pub(crate) fn new(
+        store: Shared,
+        sync: Rc<RealSync>,
+        (server, timeout): (Option<String>, Duration),
+        idle_after: Duration,
+    ) -> Self {
+        Self { net: Net { store, server, timeout }, sync, last_touch: Cell::new(Instant::now()), idle_after }
     }
 }
 
@@ -230,5 +241,14 @@ impl Session for RealSession {
 
     fn lock(&self) {
         lock(&self.net.store).lock();
+    }
+
+    fn touch(&self) {
+        self.last_touch.set(Instant::now());
+        lock(&self.net.store).touch();
+    }
+
+    fn idle(&self) -> bool {
+        self.last_touch.get().elapsed() >= self.idle_after || !lock(&self.net.store).is_unlocked()
     }
 }

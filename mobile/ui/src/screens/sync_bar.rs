@@ -4,7 +4,7 @@ use dioxus::prelude::*;
 use keis_crdt::validate::Date;
 use keis_mobile::case_list::Lang;
 
-use crate::app::DataVersion;
+use crate::app::{DataVersion, Tick};
 use crate::i18n::{T, count, tr, use_lang};
 use crate::services::{Services, SyncStatus};
 
@@ -49,8 +49,8 @@ pub fn SyncBar() -> Element {
     let services = use_context::<Services>();
     let data = use_context::<DataVersion>();
     let l = use_lang()();
-    let mut tick = use_signal(|| 0u64);
-    let _ = tick();
+    let tick = use_context::<Tick>();
+    let _ = (tick.0)();
     let _ = (data.0)();
     let status = services.sync.status();
     // A sync that finished since the last look may have brought changes: the lists read
@@ -92,7 +92,7 @@ pub fn SyncBar() -> Element {
                 disabled: status.progress.is_some(),
                 onclick: move |_| {
                     error.set(sync.sync_now().err().map(|e| e.message(l).to_owned()));
-                    tick += 1;
+                    tick.bump();
                 },
                 {SYNC_NOW.get(l)}
             }
@@ -101,7 +101,7 @@ pub fn SyncBar() -> Element {
                 class: "secondary",
                 r#type: "button",
                 aria_label: REFRESH.get(l),
-                onclick: move |_| tick += 1,
+                onclick: move |_| tick.bump(),
                 "⟳"
             }
         }

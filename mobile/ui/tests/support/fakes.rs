@@ -40,6 +40,10 @@ pub struct FakeSession {
     pub gate: RefCell<Option<Gate>>,
     /// How many times the server was asked about the approval.
     pub checks: Cell<u32>,
+    /// The user's taps and keys seen.
+    pub touches: Cell<u32>,
+    /// Whether the inactivity time has passed.
+    pub idle: Cell<bool>,
 }
 
 /// An answer held until the test opens the gate, as a slow network holds it.
@@ -150,6 +154,14 @@ impl Session for FakeSession {
 
     fn lock(&self) {
         self.locked.set(true);
+    }
+
+    fn touch(&self) {
+        self.touches.set(self.touches.get() + 1);
+    }
+
+    fn idle(&self) -> bool {
+        self.idle.get()
     }
 }
 
@@ -357,6 +369,8 @@ impl World {
                 server_error: RefCell::new(None),
                 gate: RefCell::new(None),
                 checks: Cell::new(0),
+                touches: Cell::new(0),
+                idle: Cell::new(false),
             }),
             cases: Rc::new(FakeCases {
                 docs: RefCell::new(docs),
