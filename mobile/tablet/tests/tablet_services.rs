@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use keis_android::bridge::{Bridge, Platform};
-use keis_android::{tablet_config, tablet_services};
 use keis_device::chip::Transport;
 use keis_device::chip::android::{IsoDepError, IsoDepLink};
 use keis_device::chip::emulator::{EmulatedChip, SPECIMEN_CAN};
 use keis_mobile::store::StoreConfig;
+use keis_tablet::bridge::{Bridge, Platform};
+use keis_tablet::{tablet_config, tablet_services};
 use keis_ui::{Capture, ChipAccess, Services};
 
 const PIN: &str = "482916";

@@ -1,6 +1,6 @@
 // DOCUMENTATION ONLY — NOT BUILT HERE (no Android SDK on the build machine).
 //
-// The activity `dx bundle --platform android --features app -p keis-android` generates
+// The activity `dx bundle --platform android --features app -p keis-tablet` generates
 // (`dev.dioxus.main.MainActivity`, a `WryActivity`), with what Keis adds, to be put in
 // place of the generated file until `dx` takes a custom Android project:
 //

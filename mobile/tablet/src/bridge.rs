@@ -27,6 +27,13 @@ pub type Tag = Box<dyn IsoDepLink + Send>;
 pub trait Platform: Send + Sync {
     /// Opens the camera; the photo comes back through [`Bridge::photo_taken`].
     fn open_camera(&self) -> Result<(), String>;
+
+    /// Starts looking for a card when "read" finds none (iOS: Core NFC reads only in a
+    /// session the user started); Android's reader mode is always on, so by default
+    /// nothing.
+    fn start_card_reader(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 struct Presented {

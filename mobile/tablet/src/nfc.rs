@@ -32,7 +32,12 @@ const NO_CARD: &str = "Прикладіть ID-картку до задньої 
 impl ChipService for NfcChip {
     fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError> {
         let key = access_key(access)?;
-        let tag = self.bridge.take_tag(Instant::now()).ok_or_else(|| ServiceError(NO_CARD.into()))?;
+        let Some(tag) = self.bridge.take_tag(Instant::now()) else {
+            if let Some(Err(e)) = self.bridge.platform().map(|p| p.start_card_reader()) {
+                tracing::warn!(error = %e, "the card reader did not start");
+            }
+            return Err(ServiceError(NO_CARD.into()));
+        };
         let mut transport = IsoDepTransport::new(tag);
         if let Err(e) = transport.set_timeout_ms(DEFAULT_TIMEOUT_MS) {
             return Err(ServiceError(e.to_string()));

@@ -1,20 +1,24 @@
-//! `keis-android`: the field app on an Android tablet. The `keis-ui` screens in Dioxus's
-//! mobile WebView over the same real services as on the desktop (`keis_ui::real`: the
-//! encrypted store in the app's private files, the sync client), with the tablet's own
-//! card reader and camera:
+//! `keis-tablet`: the field app on an Android or iOS tablet. The `keis-ui` screens in
+//! Dioxus's mobile WebView over the same real services as on the desktop
+//! (`keis_ui::real`: the encrypted store in the app's private files, the sync client),
+//! with the tablet's own card reader and camera:
 //!
-//! - [`nfc::NfcChip`]: the ID card put on the back of the tablet, handed over by Android's
-//!   NFC reader mode as an `IsoDep` ([`java`], [`bridge`]);
-//! - [`camera::PhoneCamera`]: photos from the camera activity, through the scan pipeline.
+//! - [`nfc::NfcChip`]: the ID card put on the back of the tablet, handed over by the
+//!   platform's NFC reader ([`bridge`]): Android's reader mode as an `IsoDep` over JNI
+//!   ([`java`]), iOS's Core NFC as an `NFCISO7816Tag` over C functions ([`ios`]);
+//! - [`camera::PhoneCamera`]: photos from the platform's camera, through the scan pipeline.
 //!
-//! The Kotlin half (`kotlin/`: the activity's NFC reader mode, the camera intent, the
-//! bridge object) and the APK are built by `dx bundle --platform android --features app`
-//! with the Android SDK and NDK, which this project's build machine does not have. Here
-//! the Rust half is compiled and tested on the host: the services over the bridge with the
-//! emulated chip, and the JNI entry points in a real JVM (`tests/jvm.rs`).
+//! The platform halves (`kotlin/`: the activity's NFC reader mode, the camera intent, the
+//! bridge object; `swift/`: the NFC session, the camera, the bridge) and the packages are
+//! built by `dx bundle --platform android|ios --features app` with the Android SDK and NDK
+//! or Xcode, which this project's build machine does not have. Here the Rust half is
+//! compiled and tested on the host: the services over the bridge with the emulated chip,
+//! the JNI entry points in a real JVM (`tests/jvm.rs`), the C entry points called as Swift
+//! calls them (`tests/ios_abi.rs`).
 
 pub mod bridge;
 pub mod camera;
+pub mod ios;
 pub mod java;
 pub mod nfc;
 

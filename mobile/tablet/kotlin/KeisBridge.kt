@@ -1,6 +1,6 @@
 // DOCUMENTATION ONLY — NOT BUILT HERE (no Android SDK on the build machine).
 //
-// The Kotlin half of the bridge whose Rust half is `keis_android::java`. The native
+// The Kotlin half of the bridge whose Rust half is `keis_tablet::java`. The native
 // methods are exported by the Rust library under their JNI names
 // (`Java_ua_keis_app_KeisBridge_register__Ljava_lang_String_2`, …, made by
 // `jni::native_method!`). `tests/java/ua/keis/app/KeisBridge.java` is the same interface as

@@ -1,4 +1,4 @@
-// Host stand-in for the app's Kotlin `object KeisBridge` (mobile/android/kotlin/KeisBridge.kt):
+// Host stand-in for the app's Kotlin `object KeisBridge` (mobile/tablet/kotlin/KeisBridge.kt):
 // the same native methods (as JVM statics) and the `openCamera` that Rust calls back.
 package ua.keis.app;
 

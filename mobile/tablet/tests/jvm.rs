@@ -11,10 +11,10 @@ use std::sync::Mutex;
 
 use jni::objects::{JByteArray, JClass, JValue};
 use jni::{Env, InitArgsBuilder, JNIVersion, JavaVM, NativeMethod, jni_sig, jni_str, native_method};
-use keis_android::bridge;
-use keis_android::nfc::NfcChip;
 use keis_device::chip::Transport;
 use keis_device::chip::emulator::{EmulatedChip, SPECIMEN_CAN};
+use keis_tablet::bridge;
+use keis_tablet::nfc::NfcChip;
 use keis_ui::{ChipAccess, ChipService};
 
 /// The card the stand-in `IsoDep` talks to.
@@ -88,7 +88,7 @@ fn the_activity_hands_rust_its_files_dir_a_card_and_a_photo_and_rust_opens_the_c
     jvm.attach_current_thread(|env| -> jni::errors::Result<()> {
         let bridge_class = env.find_class(jni_str!("ua/keis/app/KeisBridge"))?;
         let iso_dep_class = env.find_class(jni_str!("android/nfc/tech/IsoDep"))?;
-        keis_android::java::register_natives(env, &bridge_class)?;
+        keis_tablet::java::register_natives(env, &bridge_class)?;
         #[allow(unsafe_code)]
         // SAFETY: CARD_NATIVE is made by `native_method!` against `IsoDep.card`'s signature.
         unsafe {

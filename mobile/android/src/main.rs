@@ -1,5 +1,0 @@
-//! The Android app's entry (built by `dx` with `--features app`; see the crate docs).
-
-fn main() {
-    keis_android::launch();
-}
