@@ -215,22 +215,23 @@ fn the_session_is_idle_after_the_inactivity_time_and_a_touch_starts_it_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     offline_device(dir.path());
     let mut c = config(dir.path());
-    c.store.idle_lock_ms = 400;
+    c.store.idle_lock_ms = 2_000;
     let s = services(c).expect("services");
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
     s.session.unlock(PIN).expect("unlock");
-    assert!(!s.session.idle());
-    std::thread::sleep(std::time::Duration::from_millis(250));
+    assert!(!s.session.idle(), "unlocking is the user's doing");
+    std::thread::sleep(std::time::Duration::from_millis(1_000));
     s.session.touch();
-    std::thread::sleep(std::time::Duration::from_millis(250));
-    assert!(!s.session.idle(), "touched 250 ms ago: the store is kept open too");
+    std::thread::sleep(std::time::Duration::from_millis(1_000));
+    assert!(!s.session.idle(), "touched a second ago: the store is kept open too");
     assert!(s.cases.detail("none", Lang::Uk).is_err_and(|e| !e.0.contains("locked")), "still readable");
     // Work the app does on its own (a list read after a sync) keeps the store's key, but
     // not the user's presence.
     for _ in 0..3 {
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        std::thread::sleep(std::time::Duration::from_millis(800));
         let _ = s.cases.rows(Lang::Uk);
     }
-    assert!(s.session.idle(), "600 ms without a touch");
+    assert!(s.session.idle(), "2.4 s without a touch");
     s.session.lock();
     assert!(s.session.idle());
 }

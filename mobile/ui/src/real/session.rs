@@ -217,6 +217,7 @@ impl Session for RealSession {
 
     fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
         lock(&self.net.store).unlock(&Pin::new(pin)).map_err(unlock_error)?;
+        self.last_touch.set(Instant::now());
         match self.net.access(false) {
             Ok(access) => Ok(opened(&self.sync, access)),
             Err(Closed::Sync(SyncError::Revoked)) => Err(UnlockError::Wiped),
