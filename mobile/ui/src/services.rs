@@ -73,7 +73,8 @@ pub trait Session {
     /// and leaves it unlocked, not yet enrolled.
     fn create(&self, pin: &str) -> Result<Enrolment, ServiceError>;
     /// Unlocks with `pin`: the positions the user may act as, or what enrolment needs.
-    fn unlock(&self, pin: &str) -> Result<Access, UnlockError>;
+    /// The key derivation takes a second on a slow tablet, so it runs off the window.
+    fn unlock(&self, pin: &str) -> Later<Access, UnlockError>;
     /// Enrols the device with `server` under `name`; the code for the administrator.
     fn enrol(&self, server: &str, name: &str) -> Later<Enrolment>;
     /// Asks the server whether the device was approved: its positions, or still pending.
@@ -88,8 +89,8 @@ pub trait Session {
 }
 
 /// An answer the screen awaits (in a task) while the window keeps drawing: the work
-/// behind it (the network) runs off the window's thread.
-pub type Later<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ServiceError>>>>;
+/// behind it (the network, the key derivation) runs off the window's thread.
+pub type Later<T, E = ServiceError> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>>>>;
 
 /// The local cases.
 pub trait CaseService {

@@ -22,7 +22,7 @@ fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
     cfg.server = Some(server.url());
     let s = services(cfg.clone()).expect("services start without a store");
     assert!(s.session.needs_setup());
-    assert!(matches!(s.session.unlock(PIN), Err(UnlockError::Wiped)), "nothing to unlock");
+    assert!(matches!(wait(s.session.unlock(PIN)), Err(UnlockError::Wiped)), "nothing to unlock");
     assert!(s.session.create("123456").is_err_and(|e| e.0.contains("легко вгадати")), "a guessable PIN");
     assert!(!Store::exists(&data));
 
@@ -47,7 +47,7 @@ fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
     drop(s);
     let s = services(cfg.clone()).expect("services again");
     assert!(!s.session.needs_setup());
-    let again = s.session.unlock(PIN).expect("unlock");
+    let again = wait(s.session.unlock(PIN)).expect("unlock");
     assert!(matches!(&again, Access::Enrol(Enrolment::Pending { device_id: d, .. }) if *d == device_id), "{again:?}");
 
     server
@@ -59,7 +59,7 @@ fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
     };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
     s.session.lock();
-    let Ok(Access::Positions(saved)) = s.session.unlock(PIN) else { panic!("the positions are kept") };
+    let Ok(Access::Positions(saved)) = wait(s.session.unlock(PIN)) else { panic!("the positions are kept") };
     assert_eq!(saved, positions);
 }
 

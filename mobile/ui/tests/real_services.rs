@@ -19,12 +19,14 @@ fn a_wrong_pin_is_refused_with_the_attempts_left_and_the_right_one_gives_the_pos
     let dir = tempfile::tempdir().expect("tempdir");
     offline_device(dir.path());
     let s = services(config(dir.path())).expect("services");
-    match s.session.unlock("000000") {
+    match wait(s.session.unlock("000000")) {
         Err(UnlockError::WrongPin { remaining }) => assert!(remaining > 0 && remaining < 10, "{remaining}"),
         other => panic!("a wrong PIN must be refused: {other:?}"),
     }
     assert!(s.cases.rows(Lang::Uk).is_empty(), "nothing is readable while locked");
-    let Ok(Access::Positions(positions)) = s.session.unlock(PIN) else { panic!("the right PIN gives the positions") };
+    let Ok(Access::Positions(positions)) = wait(s.session.unlock(PIN)) else {
+        panic!("the right PIN gives the positions")
+    };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
     s.session.lock();
     assert!(s.cases.detail("anything", Lang::Uk).is_err(), "locked again");
@@ -35,7 +37,7 @@ fn an_application_created_through_the_service_is_in_the_journal_detail_and_print
     let dir = tempfile::tempdir().expect("tempdir");
     offline_device(dir.path());
     let s = services(config(dir.path())).expect("services");
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     let id = s.cases.create_application(&application(), &starosta()).expect("created and submitted");
     let rows = s.cases.rows(Lang::Uk);
     let row = rows.iter().find(|r| r.row.id == id).expect("the new case is listed");
@@ -62,7 +64,7 @@ fn an_application_created_through_the_service_is_in_the_journal_detail_and_print
     // Reopened from disk, it is still there (the store is real).
     drop(s);
     let s = services(config(dir.path())).expect("services again");
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     assert!(s.cases.rows(Lang::Uk).iter().any(|r| r.row.id == id), "persisted");
     assert!(s.cases.detail("case-none", Lang::Uk).is_err());
 }
@@ -79,7 +81,7 @@ fn a_scan_goes_through_the_pipeline_into_the_store() {
     let mut c = config(dir.path());
     c.scan_source = Some(scans.path().to_owned());
     let (s, store) = services_and_store(c).expect("services");
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     let Ok(Capture::Page(scan)) = s.camera.capture() else { panic!("a page from the file") };
     assert_eq!(scan.sha256.len(), 64);
     assert!(scan.thumbnail.starts_with("data:image/jpeg;base64,"), "a preview");
@@ -130,7 +132,7 @@ fn an_application_reaches_the_server_in_a_sync_round() {
     let s = services(c).expect("services");
     assert_eq!(s.sync.status().last_sync_ms, None, "never synced");
     // Approved but never signed in: unlocking does not wait on the server; the screen asks.
-    let Ok(Access::Enrol(Enrolment::Pending { .. })) = s.session.unlock(PIN) else { panic!("the code, at once") };
+    let Ok(Access::Enrol(Enrolment::Pending { .. })) = wait(s.session.unlock(PIN)) else { panic!("the code, at once") };
     let Ok(Access::Positions(positions)) = wait(s.session.check_approval()) else { panic!("signed in: positions") };
     assert!(positions.iter().any(|p| p.id == "demo-starosta"), "{positions:?}");
     let id = s.cases.create_application(&application(), &starosta()).expect("created");
@@ -150,7 +152,7 @@ fn a_server_that_is_gone_shows_as_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     server.device(dir.path());
     let s = services(config(dir.path())).expect("services");
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     drop(server);
     s.cases.create_application(&application(), &starosta()).expect("created offline");
     s.sync.sync_now().expect("asked");
@@ -190,7 +192,7 @@ fn a_visit_recorded_through_the_service_is_kept_encrypted_and_waits_to_sync() {
     let dir = tempfile::tempdir().expect("tempdir");
     offline_device(dir.path());
     let s = services(config(dir.path())).expect("services");
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     let id = s.cases.create_application(&application(), &starosta()).expect("created");
     let worker = keis_crdt::demo::position(keis_crdt::Role::SocialWorker);
     let refused = s.cases.add_note(&id, &worker, "visit", " ");
@@ -198,7 +200,7 @@ fn a_visit_recorded_through_the_service_is_kept_encrypted_and_waits_to_sync() {
     s.cases.add_note(&id, &worker, "visit", "Візит удома; умови задовільні").expect("recorded");
     drop(s);
     let s = services(config(dir.path())).expect("services again");
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     let detail = s.cases.detail(&id, Lang::Uk).expect("detail");
     assert_eq!(detail.notes.len(), 1);
     assert_eq!((detail.notes[0].kind.as_str(), detail.notes[0].author.as_str()), ("Візит", worker.id.as_str()));
@@ -218,7 +220,7 @@ fn the_session_is_idle_after_the_inactivity_time_and_a_touch_starts_it_again() {
     c.store.idle_lock_ms = 2_000;
     let s = services(c).expect("services");
     std::thread::sleep(std::time::Duration::from_millis(2_100));
-    s.session.unlock(PIN).expect("unlock");
+    wait(s.session.unlock(PIN)).expect("unlock");
     assert!(!s.session.idle(), "unlocking is the user's doing");
     std::thread::sleep(std::time::Duration::from_millis(1_000));
     s.session.touch();

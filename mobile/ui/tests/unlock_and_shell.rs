@@ -5,7 +5,7 @@ mod support;
 
 use keis_ui::SyncStatus;
 use support::Ui;
-use support::fakes::{PIN, World};
+use support::fakes::{Gate, PIN, World};
 
 #[test]
 fn a_wrong_pin_says_how_many_attempts_are_left() {
@@ -129,4 +129,22 @@ fn after_the_inactivity_time_the_screens_close_and_the_pin_is_asked_again() {
     world.session.idle.set(false);
     ui.unlock_as(PIN, "demo-starosta");
     assert!(ui.has("journal-list"), "back to the journal, not to the case");
+}
+
+#[test]
+fn while_the_pin_is_checked_the_screen_says_so_and_the_button_waits() {
+    let world = World::new(0);
+    let gate = Gate::default();
+    *world.session.gate.borrow_mut() = Some(gate.clone());
+    let mut ui = Ui::app(world.services());
+    ui.input("pin", PIN);
+    ui.click("unlock");
+    assert_eq!(ui.text_of("unlock-busy").as_deref(), Some("Перевіряємо PIN-код…"));
+    let html = ui.html();
+    assert!(html.contains("id=\"unlock\" class=\"primary\" type=\"button\" disabled=true"), "{html}");
+    assert!(!ui.text().contains("Оберіть посаду"));
+    gate.open();
+    ui.settle();
+    assert!(!ui.has("unlock-busy"));
+    assert!(ui.text().contains("Оберіть посаду"), "{}", ui.text());
 }

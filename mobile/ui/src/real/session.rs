@@ -21,7 +21,7 @@ pub struct RealSession {
     net: Net,
     sync: Rc<RealSync>,
     /// When the user last did something; what background work reads does not count.
-    last_touch: Cell<Instant>,
+    last_touch: Rc<Cell<Instant>>,
     idle_after: Duration,
 }
 
@@ -44,7 +44,7 @@ impl RealSession {
         (server, timeout): (Option<String>, Duration),
         idle_after: Duration,
     ) -> Self {
-        Self { net: Net { store, server, timeout }, sync, last_touch: Cell::new(Instant::now()), idle_after }
+        Self { net: Net { store, server, timeout }, sync, last_touch: Rc::new(Cell::new(Instant::now())), idle_after }
     }
 }
 
@@ -108,16 +108,25 @@ fn sign_in(store: &Mutex<Store>, timeout: Duration) -> Result<(), SyncError> {
 }
 
 /// Runs `job` on a thread of its own; the window awaits the answer and keeps drawing.
-fn off_the_window<T: Send + 'static>(job: impl FnOnce() -> Result<T, ServiceError> + Send + 'static) -> Later<T> {
+/// `aborted`: the answer if the thread could not run or died.
+fn off_the_window<T: Send + 'static, E: Send + 'static>(
+    job: impl FnOnce() -> Result<T, E> + Send + 'static,
+    aborted: fn() -> E,
+) -> Later<T, E> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new().name("keis-session".into()).spawn(move || {
         let _ = tx.send(job());
     });
     Box::pin(async move {
-        spawned.map_err(service_error)?;
-        rx.await.unwrap_or_else(|_| Err(ServiceError("запит перервано / the request was aborted".into())))
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no thread for the session's work");
+            return Err(aborted());
+        }
+        rx.await.unwrap_or_else(|_| Err(aborted()))
     })
 }
+
+const ABORTED: &str = "запит перервано; спробуйте ще раз / the request was aborted; try again";
 
 fn pending(saved: SavedEnrolment) -> Access {
     Access::Enrol(Enrolment::Pending {
@@ -164,6 +173,19 @@ impl Net {
             };
         }
         Ok(Access::Positions(positions))
+    }
+
+    fn unlock(&self, pin: &Pin) -> Result<Access, UnlockError> {
+        lock(&self.store).unlock(pin).map_err(unlock_error)?;
+        match self.access(false) {
+            Ok(access) => Ok(access),
+            Err(Closed::Sync(SyncError::Revoked)) => Err(UnlockError::Wiped),
+            Err(e) => {
+                // Nobody can work without a position: do not leave the data open.
+                lock(&self.store).lock();
+                Err(UnlockError::Other(e.to_string()))
+            }
+        }
     }
 
     fn enrol(&self, server: &str, name: &str) -> Result<Enrolment, ServiceError> {
@@ -215,28 +237,27 @@ impl Session for RealSession {
         }
     }
 
-    fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
-        lock(&self.net.store).unlock(&Pin::new(pin)).map_err(unlock_error)?;
-        self.last_touch.set(Instant::now());
-        match self.net.access(false) {
-            Ok(access) => Ok(opened(&self.sync, access)),
-            Err(Closed::Sync(SyncError::Revoked)) => Err(UnlockError::Wiped),
-            Err(e) => {
-                // Nobody can work without a position: do not leave the data open.
-                lock(&self.net.store).lock();
-                Err(UnlockError::Other(e.to_string()))
-            }
-        }
+    fn unlock(&self, pin: &str) -> Later<Access, UnlockError> {
+        let (net, pin) = (self.net.clone(), Pin::new(pin));
+        let asked = off_the_window(move || net.unlock(&pin), || UnlockError::Other(ABORTED.into()));
+        let (sync, last_touch) = (self.sync.clone(), self.last_touch.clone());
+        Box::pin(async move {
+            let access = asked.await?;
+            // Unlocking is the user's doing.
+            last_touch.set(Instant::now());
+            Ok(opened(&sync, access))
+        })
     }
 
     fn enrol(&self, server: &str, name: &str) -> Later<Enrolment> {
         let (net, server, name) = (self.net.clone(), server.to_owned(), name.to_owned());
-        off_the_window(move || net.enrol(&server, &name))
+        off_the_window(move || net.enrol(&server, &name), || ServiceError(ABORTED.into()))
     }
 
     fn check_approval(&self) -> Later<Access> {
         let net = self.net.clone();
-        let (asked, sync) = (off_the_window(move || net.check_approval()), self.sync.clone());
+        let (asked, sync) =
+            (off_the_window(move || net.check_approval(), || ServiceError(ABORTED.into())), self.sync.clone());
         Box::pin(async move { Ok(opened(&sync, asked.await?)) })
     }
 

@@ -8,7 +8,8 @@ use keis_mobile::views::text::pick;
 
 use crate::app::SessionState;
 use crate::i18n::{LangSwitch, T, use_lang};
-use crate::services::{Access, Enrolment, Later, ServiceError, Services};
+use crate::screens::await_busy;
+use crate::services::{Access, Enrolment, Services};
 
 const SETUP_TITLE: T = T("Налаштування пристрою", "Setting up the device");
 const SETUP_HINT: T = T(
@@ -110,21 +111,6 @@ pub fn CreateStore() -> Element {
             button { id: "create-store", class: "primary", r#type: "button", onclick: move |_| submit(()), {CREATE.get(l)} }
         }
     }
-}
-
-/// Awaits the server's answer in a task while `busy` says so (the window keeps drawing),
-/// then hands it to `then`.
-fn await_busy<T: 'static>(
-    mut busy: Signal<bool>,
-    asked: Later<T>,
-    then: impl FnOnce(Result<T, ServiceError>) + 'static,
-) {
-    busy.set(true);
-    spawn(async move {
-        let answer = asked.await;
-        busy.set(false);
-        then(answer);
-    });
 }
 
 /// Enrolling with the server, then waiting for the administrator's approval.

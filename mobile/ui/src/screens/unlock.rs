@@ -7,12 +7,14 @@ use keis_mobile::views::text::pick;
 
 use crate::app::SessionState;
 use crate::i18n::{LangSwitch, T, use_lang};
+use crate::screens::await_busy;
 use crate::services::{Services, UnlockError};
 
 const TITLE: T = T("Мобільний кейс", "Mobile case kit");
 const PIN_LABEL: T = T("PIN-код", "PIN");
 const UNLOCK: T = T("Розблокувати", "Unlock");
 const EMPTY_PIN: T = T("Введіть PIN-код", "Enter your PIN");
+const CHECKING: T = T("Перевіряємо PIN-код…", "Checking the PIN…");
 const CHOOSE: T = T("Оберіть посаду", "Choose your position");
 const CHOOSE_HINT: T =
     T("Дії в справах записуються від імені посади", "Actions on cases are recorded for the position");
@@ -30,18 +32,24 @@ pub fn Unlock() -> Element {
     let l = lang();
     let mut pin = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
+    // While the PIN is checked (a second on a slow tablet): the button waits.
+    let busy = use_signal(|| false);
     let submit = use_callback(move |()| {
         let typed = pin.peek().clone();
         if typed.trim().is_empty() {
             error.set(Some(EMPTY_PIN.get(lang()).to_owned()));
             return;
         }
-        match services.session.unlock(&typed) {
+        if *busy.peek() {
+            return;
+        }
+        error.set(None);
+        await_busy(busy, services.session.unlock(&typed), move |answer| match answer {
             Ok(access) => session.set(SessionState::opened(access)),
             // Nothing left to unlock: the first-start screen says why and makes a new store.
             Err(UnlockError::Wiped) => session.set(SessionState { setup: true, ..SessionState::default() }),
             Err(e) => error.set(Some(e.to_string())),
-        }
+        });
         pin.set(String::new());
     });
     rsx! {
@@ -66,10 +74,13 @@ pub fn Unlock() -> Element {
                     },
                 }
             }
+            if busy() {
+                p { id: "unlock-busy", role: "status", {CHECKING.get(l)} }
+            }
             if let Some(message) = error() {
                 p { id: "unlock-error", class: "error", role: "alert", {pick(&message, l).to_owned()} }
             }
-            button { id: "unlock", class: "primary", r#type: "button", onclick: move |_| submit(()), {UNLOCK.get(l)} }
+            button { id: "unlock", class: "primary", r#type: "button", disabled: busy(), onclick: move |_| submit(()), {UNLOCK.get(l)} }
         }
     }
 }

@@ -23,7 +23,7 @@ use keis_ui::real::RealConfig;
 pub const PIN: &str = "482916";
 
 /// The answer of a session call the window would await.
-pub fn wait<T>(later: keis_ui::Later<T>) -> Result<T, keis_ui::ServiceError> {
+pub fn wait<T, E>(later: keis_ui::Later<T, E>) -> Result<T, E> {
     block_on(later)
 }
 

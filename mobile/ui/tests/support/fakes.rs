@@ -75,7 +75,7 @@ impl Gate {
 
 impl FakeSession {
     /// `answer`, after the gate if one is set.
-    fn later<T: 'static>(&self, answer: Result<T, ServiceError>) -> Later<T> {
+    fn later<T: 'static, E: 'static>(&self, answer: Result<T, E>) -> Later<T, E> {
         let gate = self.gate.borrow().clone();
         Box::pin(async move {
             if let Some(g) = gate {
@@ -110,16 +110,17 @@ impl Session for FakeSession {
         Ok(e)
     }
 
-    fn unlock(&self, pin: &str) -> Result<Access, UnlockError> {
-        if self.remaining.get() == 0 {
-            return Err(UnlockError::TooManyAttempts { retry_after_s: 30 });
-        }
-        if pin != PIN {
+    fn unlock(&self, pin: &str) -> Later<Access, UnlockError> {
+        let answer = if self.remaining.get() == 0 {
+            Err(UnlockError::TooManyAttempts { retry_after_s: 30 })
+        } else if pin != PIN {
             self.remaining.set(self.remaining.get() - 1);
-            return Err(UnlockError::WrongPin { remaining: self.remaining.get() });
-        }
-        self.locked.set(false);
-        Ok(self.access())
+            Err(UnlockError::WrongPin { remaining: self.remaining.get() })
+        } else {
+            self.locked.set(false);
+            Ok(self.access())
+        };
+        self.later(answer)
     }
 
     fn enrol(&self, server: &str, name: &str) -> Later<Enrolment> {
