@@ -25,6 +25,11 @@ struct SwiftCard {
     lost_at: Option<usize>,
 }
 
+/// Awaits a session answer as the window would.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
+
 static RELEASED: AtomicUsize = AtomicUsize::new(0);
 static CAMERA_OPENED: AtomicUsize = AtomicUsize::new(0);
 static SESSIONS_BEGUN: AtomicUsize = AtomicUsize::new(0);
@@ -102,7 +107,7 @@ fn the_swift_half_registers_hands_over_the_card_and_the_photo() {
     config.store = StoreConfig::for_tests();
     config.auto_sync = None;
     let s = tablet_services(config, bridge()).expect("services");
-    s.session.create("482916").expect("the first start makes the store");
+    block_on(s.session.create("482916")).expect("the first start makes the store");
 
     // "Read" with no card begins an NFC session and asks for the card.
     let none_yet = s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into())).expect_err("no card yet");

@@ -14,6 +14,11 @@ use keis_tablet::bridge::{Bridge, Platform};
 use keis_tablet::{tablet_config, tablet_services};
 use keis_ui::{Capture, ChipAccess, Services};
 
+/// Awaits a session answer as the window would.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
+
 const PIN: &str = "482916";
 
 /// The card on the back of the tablet: the emulated chip, leaving the field after
@@ -69,7 +74,7 @@ fn tablet(files: &std::path::Path, bridge: &Arc<Bridge>) -> Services {
     config.store = StoreConfig::for_tests();
     config.auto_sync = None;
     let s = tablet_services(config, bridge.clone()).expect("services");
-    s.session.create(PIN).expect("the first start makes the store");
+    block_on(s.session.create(PIN)).expect("the first start makes the store");
     s
 }
 

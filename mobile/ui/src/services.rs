@@ -71,7 +71,7 @@ pub trait Session {
     fn needs_setup(&self) -> bool;
     /// Makes the store, protected by a new `pin` (see `keis_mobile::store::check_new_pin`),
     /// and leaves it unlocked, not yet enrolled.
-    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError>;
+    fn create(&self, pin: &str) -> Later<Enrolment>;
     /// Unlocks with `pin`: the positions the user may act as, or what enrolment needs.
     /// The key derivation takes a second on a slow tablet, so it runs off the window.
     fn unlock(&self, pin: &str) -> Later<Access, UnlockError>;

@@ -111,11 +111,18 @@ fn an_enrolled_device_not_yet_approved_shows_its_code_after_unlocking_and_can_lo
 }
 
 #[test]
-fn the_window_keeps_drawing_while_the_server_is_asked() {
+fn the_window_keeps_drawing_while_the_store_is_made_and_the_server_asked() {
     let (world, mut ui) = first_start();
+    let gate = Gate::default();
+    *world.session.gate.borrow_mut() = Some(gate.clone());
     ui.input("new-pin", PIN);
     ui.input("repeat-pin", PIN);
     ui.click("create-store");
+    assert_eq!(ui.text_of("setup-busy").as_deref(), Some("Створюємо захищене сховище…"));
+    assert!(ui.html().contains("id=\"create-store\" class=\"primary\" type=\"button\" disabled=true"));
+    gate.open();
+    ui.settle();
+    assert!(ui.has("enrol-server"), "the store is made: enrolment next");
     let gate = Gate::default();
     *world.session.gate.borrow_mut() = Some(gate.clone());
     ui.input("enrol-name", "Планшет старости (вигаданий)");

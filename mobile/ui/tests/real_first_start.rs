@@ -23,13 +23,13 @@ fn a_new_device_makes_its_store_enrols_and_gets_its_positions_once_approved() {
     let s = services(cfg.clone()).expect("services start without a store");
     assert!(s.session.needs_setup());
     assert!(matches!(wait(s.session.unlock(PIN)), Err(UnlockError::Wiped)), "nothing to unlock");
-    assert!(s.session.create("123456").is_err_and(|e| e.0.contains("легко вгадати")), "a guessable PIN");
+    assert!(wait(s.session.create("123456")).is_err_and(|e| e.0.contains("легко вгадати")), "a guessable PIN");
     assert!(!Store::exists(&data));
 
-    let e = s.session.create(PIN).expect("the store is made");
+    let e = wait(s.session.create(PIN)).expect("the store is made");
     assert_eq!(e, Enrolment::NotEnrolled { server: server.url() });
     assert!(Store::exists(&data) && !s.session.needs_setup());
-    assert!(s.session.create(PIN).is_err(), "never over an existing store");
+    assert!(wait(s.session.create(PIN)).is_err(), "never over an existing store");
 
     let bad = wait(s.session.enrol("hromada.example", "Тестовий планшет"));
     assert!(bad.is_err_and(|e| e.0.contains("адреса сервера")), "a bad address is refused");
@@ -68,7 +68,7 @@ fn a_device_revoked_before_approval_wipes_itself_and_starts_over() {
     let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let s = services(config(dir.path())).expect("services");
-    s.session.create(PIN).expect("store");
+    wait(s.session.create(PIN)).expect("store");
     let Enrolment::Pending { device_id, .. } =
         wait(s.session.enrol(&server.url(), "Тестовий планшет")).expect("enrolled")
     else {
@@ -78,7 +78,7 @@ fn a_device_revoked_before_approval_wipes_itself_and_starts_over() {
     let err = wait(s.session.check_approval()).expect_err("revoked");
     assert!(err.0.contains("відкликано"), "{err}");
     assert!(s.session.needs_setup() && !Store::exists(dir.path()), "the store is gone");
-    s.session.create(PIN).expect("a new store where the old one was");
+    wait(s.session.create(PIN)).expect("a new store where the old one was");
     assert!(matches!(wait(s.session.enrol(&server.url(), "Тестовий планшет")), Ok(Enrolment::Pending { .. })));
 }
 
@@ -89,7 +89,7 @@ fn the_store_is_free_while_enrolment_waits_on_a_silent_server() {
     let url = format!("http://{}", silent.local_addr().expect("addr"));
     let dir = tempfile::tempdir().expect("tempdir");
     let (s, store) = keis_ui::real::services_and_store(config(dir.path())).expect("services");
-    s.session.create(PIN).expect("store");
+    wait(s.session.create(PIN)).expect("store");
     let mut asked = s.session.enrol(&url, "Тестовий планшет");
     let waker = std::task::Waker::noop();
     let poll = asked.as_mut().poll(&mut std::task::Context::from_waker(waker));

@@ -228,13 +228,21 @@ impl Session for RealSession {
         lock(&self.net.store).is_wiped()
     }
 
-    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError> {
-        check_new_pin(pin).map_err(service_error)?;
-        lock(&self.net.store).create_here(&Pin::new(pin)).map_err(service_error)?;
-        match self.net.not_enrolled() {
-            Access::Enrol(e) => Ok(e),
-            Access::Positions(_) => Err(ServiceError("unreachable".into())),
+    fn create(&self, pin: &str) -> Later<Enrolment> {
+        if let Err(e) = check_new_pin(pin) {
+            return Box::pin(std::future::ready(Err(service_error(e))));
         }
+        let (net, pin) = (self.net.clone(), Pin::new(pin));
+        off_the_window(
+            move || {
+                lock(&net.store).create_here(&pin).map_err(service_error)?;
+                match net.not_enrolled() {
+                    Access::Enrol(e) => Ok(e),
+                    Access::Positions(_) => Err(ServiceError("unreachable".into())),
+                }
+            },
+            || ServiceError(ABORTED.into()),
+        )
     }
 
     fn unlock(&self, pin: &str) -> Later<Access, UnlockError> {

@@ -22,6 +22,7 @@ const NEW_PIN: T = T("Новий PIN-код (6–12 цифр)", "New PIN (6–12
 const REPEAT_PIN: T = T("Повторіть PIN-код", "Repeat the PIN");
 const MISMATCH: T = T("PIN-коди не збігаються", "The PINs differ");
 const CREATE: T = T("Встановити PIN-код", "Set the PIN");
+const MAKING: T = T("Створюємо захищене сховище…", "Making the protected store…");
 
 const ENROL_TITLE: T = T("Реєстрація пристрою", "Enrolling the device");
 const ENROL_HINT: T = T(
@@ -55,21 +56,27 @@ pub fn CreateStore() -> Element {
     let mut pin = use_signal(String::new);
     let mut repeat = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
+    // While the store is made (a second of key derivation on a slow tablet).
+    let busy = use_signal(|| false);
     let submit = use_callback(move |()| {
         let (typed, again) = (pin.peek().clone(), repeat.peek().clone());
-        let outcome = check_new_pin(&typed).map_err(|e| e.to_string()).and_then(|()| {
-            if typed == again {
-                services.session.create(&typed).map_err(|e| e.0)
-            } else {
-                Err(MISMATCH.get(lang()).to_owned())
-            }
-        });
-        match outcome {
-            Ok(enrolment) => session.set(SessionState { enrolment: Some(enrolment), ..SessionState::default() }),
-            Err(e) => error.set(Some(e)),
-        }
         pin.set(String::new());
         repeat.set(String::new());
+        let checked = check_new_pin(&typed)
+            .map_err(|e| e.to_string())
+            .and_then(|()| if typed == again { Ok(()) } else { Err(MISMATCH.get(lang()).to_owned()) });
+        if let Err(e) = checked {
+            error.set(Some(e));
+            return;
+        }
+        if *busy.peek() {
+            return;
+        }
+        error.set(None);
+        await_busy(busy, services.session.create(&typed), move |answer| match answer {
+            Ok(enrolment) => session.set(SessionState { enrolment: Some(enrolment), ..SessionState::default() }),
+            Err(e) => error.set(Some(e.0)),
+        });
     });
     rsx! {
         main { class: "unlock setup", role: "main",
@@ -108,7 +115,10 @@ pub fn CreateStore() -> Element {
             if let Some(message) = error() {
                 p { id: "setup-error", class: "error", role: "alert", {pick(&message, l).to_owned()} }
             }
-            button { id: "create-store", class: "primary", r#type: "button", onclick: move |_| submit(()), {CREATE.get(l)} }
+            if busy() {
+                p { id: "setup-busy", role: "status", {MAKING.get(l)} }
+            }
+            button { id: "create-store", class: "primary", r#type: "button", disabled: busy(), onclick: move |_| submit(()), {CREATE.get(l)} }
         }
     }
 }

@@ -98,16 +98,19 @@ impl Session for FakeSession {
         self.absent.get()
     }
 
-    fn create(&self, pin: &str) -> Result<Enrolment, ServiceError> {
-        keis_mobile::store::check_new_pin(pin).map_err(err)?;
-        if !self.absent.get() {
-            return Err(err("сховище вже існує / a store already exists"));
-        }
-        self.absent.set(false);
-        self.locked.set(false);
-        let e = Enrolment::NotEnrolled { server: "http://hromada.example:8080".into() };
-        *self.enrolment.borrow_mut() = Some(e.clone());
-        Ok(e)
+    fn create(&self, pin: &str) -> Later<Enrolment> {
+        let answer = if let Err(e) = keis_mobile::store::check_new_pin(pin) {
+            Err(err(e))
+        } else if !self.absent.get() {
+            Err(err("сховище вже існує / a store already exists"))
+        } else {
+            self.absent.set(false);
+            self.locked.set(false);
+            let e = Enrolment::NotEnrolled { server: "http://hromada.example:8080".into() };
+            *self.enrolment.borrow_mut() = Some(e.clone());
+            Ok(e)
+        };
+        self.later(answer)
     }
 
     fn unlock(&self, pin: &str) -> Later<Access, UnlockError> {
