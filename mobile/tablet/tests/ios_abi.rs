@@ -110,20 +110,20 @@ fn the_swift_half_registers_hands_over_the_card_and_the_photo() {
     block_on(s.session.create("482916")).expect("the first start makes the store");
 
     // "Read" with no card begins an NFC session and asks for the card.
-    let none_yet = s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into())).expect_err("no card yet");
+    let none_yet = block_on(s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into()))).expect_err("no card yet");
     assert!(none_yet.0.starts_with("Прикладіть"), "{none_yet}");
     assert_eq!(SESSIONS_BEGUN.load(Ordering::SeqCst), 1);
 
     // The card, read with the CAN through the C callbacks (short APDUs only).
     assert_eq!(unsafe { keis_ios_on_tag(link(None)) }, KEIS_OK);
-    let data = s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into())).expect("read over the Swift link");
+    let data = block_on(s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into()))).expect("read over the Swift link");
     assert_eq!(data.access, "PACE");
     assert_eq!(data.person.document.kind, "id_card");
     assert_eq!(RELEASED.load(Ordering::SeqCst), 1, "the card is released once read");
 
     // A card that leaves the field mid-read: the holder is told, the card released.
     assert_eq!(unsafe { keis_ios_on_tag(link(Some(6))) }, KEIS_OK);
-    let moved = s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into())).expect_err("the card moved away");
+    let moved = block_on(s.chip.read(&ChipAccess::Can(SPECIMEN_CAN.into()))).expect_err("the card moved away");
     assert!(moved.0.contains("картку відсунули"), "{moved}");
     assert_eq!(RELEASED.load(Ordering::SeqCst), 2);
 

@@ -25,6 +25,12 @@ const CARD_NATIVE: NativeMethod<'static> = native_method! {
     static fn card(apdu: jbyte[]) -> jbyte[],
 };
 
+/// Awaits the reader's answer as the window would (the read runs on a thread of its own,
+/// which attaches itself to the VM).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
+
 fn card<'local>(
     env: &mut Env<'local>,
     _class: JClass<'local>,
@@ -120,7 +126,7 @@ fn the_activity_hands_rust_its_files_dir_a_card_and_a_photo_and_rust_opens_the_c
             Ok(())
         };
         present(env)?;
-        let data = reader.read(&can()).expect("the chip reads through Java's transceive");
+        let data = block_on(reader.read(&can())).expect("the chip reads through Java's transceive");
         assert!(!data.person.surname.is_empty() && data.person.birth_date.len() == 10, "{:?}", data.person);
         assert_eq!(static_int(env, &iso_dep_class, jni_str!("lastTimeout")), 5_000, "setTimeout reached Java");
 
@@ -128,7 +134,7 @@ fn the_activity_hands_rust_its_files_dir_a_card_and_a_photo_and_rust_opens_the_c
         env.set_static_field(&iso_dep_class, jni_str!("loseAfter"), jni_sig!("I"), JValue::Int(4))?;
         *CARD.lock().expect("card") = Some(EmulatedChip::td1_specimen());
         present(env)?;
-        let moved = reader.read(&can()).expect_err("the card left");
+        let moved = block_on(reader.read(&can())).expect_err("the card left");
         assert!(moved.0.starts_with("картку відсунули"), "{moved}");
         assert!(!env.exception_check(), "the Java exception was taken and cleared");
 

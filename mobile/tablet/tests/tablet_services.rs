@@ -88,26 +88,29 @@ fn the_card_on_the_back_of_the_tablet_fills_the_form_once_per_touch() {
     let bridge = Arc::new(Bridge::default());
     let s = tablet(files.path(), &bridge);
 
-    let err = s.chip.read(&can()).expect_err("no card yet");
+    let err = block_on(s.chip.read(&can())).expect_err("no card yet");
     assert!(err.0.starts_with("Прикладіть ID-картку") && err.0.contains(" / Hold the ID card"), "{err}");
 
     let card = Card::new(None);
     let timeout = card.timeout.clone();
     bridge.tag_presented(Box::new(card), Instant::now());
-    let bad = s.chip.read(&ChipAccess::Can("12".into())).expect_err("a bad CAN is refused before the card");
+    let bad = block_on(s.chip.read(&ChipAccess::Can("12".into()))).expect_err("a bad CAN is refused before the card");
     assert!(bad.0.contains("ключ доступу"), "{bad}");
-    let data = s.chip.read(&can()).expect("the card reads");
+    let data = block_on(s.chip.read(&can())).expect("the card reads");
     assert!(!data.person.surname.is_empty() && data.person.birth_date.len() == 10, "{:?}", data.person);
     assert_eq!(data.person.document.kind, "id_card");
     assert_eq!(*timeout.lock().expect("lock"), Some(5_000), "PACE gets the tablet's long timeout");
-    assert!(s.chip.read(&can()).is_err(), "one touch, one read: the card is presented again");
+    assert!(block_on(s.chip.read(&can())).is_err(), "one touch, one read: the card is presented again");
 
     bridge.tag_presented(Box::new(Card::new(Some(3))), Instant::now());
-    let moved = s.chip.read(&can()).expect_err("the card left");
+    let moved = block_on(s.chip.read(&can())).expect_err("the card left");
     assert!(moved.0.starts_with("картку відсунули"), "the link's own reason: {moved}");
 
     bridge.tag_presented(Box::new(Card::new(None)), Instant::now() - Duration::from_secs(120));
-    assert!(s.chip.read(&can()).is_err_and(|e| e.0.starts_with("Прикладіть")), "a card seen 2 minutes ago is gone");
+    assert!(
+        block_on(s.chip.read(&can())).is_err_and(|e| e.0.starts_with("Прикладіть")),
+        "a card seen 2 minutes ago is gone"
+    );
 }
 
 #[test]

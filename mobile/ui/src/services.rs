@@ -140,7 +140,8 @@ pub use keis_mobile::views::chip::ChipAccess;
 /// The ID card reader (NFC or PC/SC).
 pub trait ChipService {
     /// Reads the card: person data, photo, verification verdict.
-    fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError>;
+    /// A read takes seconds (PACE, the photo): it runs off the window.
+    fn read(&self, access: &ChipAccess) -> Later<ChipData>;
 }
 
 /// What pressing "capture" gave.

@@ -108,7 +108,7 @@ fn the_card_reader_says_what_is_missing_and_a_chip_read_fills_the_person() {
     let dir = tempfile::tempdir().expect("tempdir");
     offline_device(dir.path());
     let s = services(config(dir.path())).expect("services");
-    let err = s.chip.read(&ChipAccess::Can("12".into())).expect_err("no card here");
+    let err = wait(s.chip.read(&ChipAccess::Can("12".into()))).expect_err("no card here");
     assert!(err.0.contains(" / "), "Ukrainian, then English: {err}");
     let key = AccessKey::from(Can::new(SPECIMEN_CAN).expect("can"));
     let doc = read_document(EmulatedChip::td1_specimen(), &key).expect("emulated read");
@@ -171,7 +171,7 @@ fn the_card_reader_reads_the_specimen_through_pcsc() {
     let mut c = config(dir.path());
     c.reader = std::env::var("KEIS_PCSC_READER").ok();
     let s = services(c).expect("services");
-    let data = match s.chip.read(&ChipAccess::Mrz("L898902C 690806 940623".into())) {
+    let data = match wait(s.chip.read(&ChipAccess::Mrz("L898902C 690806 940623".into()))) {
         Err(e) if std::env::var("KEIS_SKIP_PCSC").is_ok_and(|v| v == "1") => {
             eprintln!("skipping the PC/SC test (KEIS_SKIP_PCSC=1): {e}");
             return;
@@ -183,7 +183,7 @@ fn the_card_reader_reads_the_specimen_through_pcsc() {
     assert_eq!(data.access, "BAC", "the specimen passport has no PACE");
     assert!(!data.person.surname.is_empty(), "{:?}", data.person);
     assert!(data.verdict.contains(" / "), "{}", data.verdict);
-    let wrong = s.chip.read(&ChipAccess::Mrz("L898902C 690806 940624".into()));
+    let wrong = wait(s.chip.read(&ChipAccess::Mrz("L898902C 690806 940624".into())));
     assert!(wrong.is_err_and(|e| e.0.contains(" / ")), "a wrong key is refused, in both languages");
 }
 

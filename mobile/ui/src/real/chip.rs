@@ -7,7 +7,9 @@ pub use keis_mobile::views::chip::chip_data;
 use keis_mobile::views::wizard::ChipData;
 
 use super::service_error;
-use crate::services::{ChipAccess, ChipService, ServiceError};
+#[cfg(feature = "pcsc")]
+use super::{ABORTED, off_the_window};
+use crate::services::{ChipAccess, ChipService, Later, ServiceError};
 
 /// The card reader.
 pub struct RealChip {
@@ -30,22 +32,35 @@ pub fn access_key(access: &ChipAccess) -> Result<keis_device::chip::AccessKey, S
 
 impl ChipService for RealChip {
     #[cfg(feature = "pcsc")]
-    fn read(&self, access: &ChipAccess) -> Result<ChipData, ServiceError> {
+    fn read(&self, access: &ChipAccess) -> Later<ChipData> {
         use keis_device::chip::pcsc::PcscCard;
-        let key = access_key(access)?;
-        let card = PcscCard::connect(self.reader.as_deref())
-            .map_err(|e| ServiceError(format!("Зчитувач карток: {e} / Card reader: {e}")))?;
-        let doc = keis_device::chip::read_document(card, &key)
-            .map_err(|e| ServiceError(format!("Не вдалося прочитати чип: {e} / Could not read the chip: {e}")))?;
-        Ok(chip_data(&doc))
+        let key = match access_key(access) {
+            Ok(key) => key,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
+        let reader = self.reader.clone();
+        off_the_window(
+            move || {
+                let card = PcscCard::connect(reader.as_deref())
+                    .map_err(|e| ServiceError(format!("Зчитувач карток: {e} / Card reader: {e}")))?;
+                let doc = keis_device::chip::read_document(card, &key).map_err(|e| {
+                    ServiceError(format!("Не вдалося прочитати чип: {e} / Could not read the chip: {e}"))
+                })?;
+                Ok(chip_data(&doc))
+            },
+            || ServiceError(ABORTED.into()),
+        )
     }
 
     #[cfg(not(feature = "pcsc"))]
-    fn read(&self, _access: &ChipAccess) -> Result<ChipData, ServiceError> {
-        Err(ServiceError(
-            "Зчитувач карток недоступний: ця збірка без підтримки PC/SC; введіть дані вручну / \
-             No card reader is available: this build has no PC/SC support; type the data in by hand"
-                .into(),
-        ))
+    fn read(&self, access: &ChipAccess) -> Later<ChipData> {
+        let answer = access_key(access).and_then(|_| {
+            Err(ServiceError(
+                "Зчитувач карток недоступний: ця збірка без підтримки PC/SC; введіть дані вручну / \
+                 No card reader is available: this build has no PC/SC support; type the data in by hand"
+                    .into(),
+            ))
+        });
+        Box::pin(std::future::ready(answer))
     }
 }

@@ -31,7 +31,7 @@ pub use sync::RealSync;
 
 #[cfg(doc)]
 use crate::services::Session;
-use crate::services::{ServiceError, Services};
+use crate::services::{Later, ServiceError, Services};
 
 /// How the real services are set up.
 #[derive(Debug, Clone)]
@@ -91,6 +91,28 @@ pub(crate) fn lock(store: &Shared) -> MutexGuard<'_, Store> {
 pub(crate) fn service_error(e: impl std::fmt::Display) -> ServiceError {
     ServiceError(e.to_string())
 }
+
+/// Runs `job` on a thread of its own; the window awaits the answer and keeps drawing
+/// (key derivation, the network, a card read).
+/// `aborted`: the answer if the thread could not run or died.
+pub fn off_the_window<T: Send + 'static, E: Send + 'static>(
+    job: impl FnOnce() -> Result<T, E> + Send + 'static,
+    aborted: fn() -> E,
+) -> Later<T, E> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("keis-session".into()).spawn(move || {
+        let _ = tx.send(job());
+    });
+    Box::pin(async move {
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no thread for the session's work");
+            return Err(aborted());
+        }
+        rx.await.unwrap_or_else(|_| Err(aborted()))
+    })
+}
+
+pub const ABORTED: &str = "запит перервано; спробуйте ще раз / the request was aborted; try again";
 
 /// The current time in ms since the epoch.
 pub(crate) fn now_ms() -> i64 {

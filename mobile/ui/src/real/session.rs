@@ -13,7 +13,7 @@ use keis_mobile::store::{Pin, Store, StoreError, check_new_pin};
 use keis_mobile::sync::{self, Identity, SavedEnrolment, SyncClient, SyncConfig, SyncError};
 
 use super::sync::RealSync;
-use super::{Shared, lock, service_error};
+use super::{ABORTED, Shared, lock, off_the_window, service_error};
 use crate::services::{Access, Enrolment, Later, ServiceError, Session, UnlockError};
 
 /// The session over the shared store.
@@ -106,27 +106,6 @@ fn sign_in(store: &Mutex<Store>, timeout: Duration) -> Result<(), SyncError> {
         rt.block_on(client.sign_in(store)).map(|_| ())
     })
 }
-
-/// Runs `job` on a thread of its own; the window awaits the answer and keeps drawing.
-/// `aborted`: the answer if the thread could not run or died.
-fn off_the_window<T: Send + 'static, E: Send + 'static>(
-    job: impl FnOnce() -> Result<T, E> + Send + 'static,
-    aborted: fn() -> E,
-) -> Later<T, E> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new().name("keis-session".into()).spawn(move || {
-        let _ = tx.send(job());
-    });
-    Box::pin(async move {
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "no thread for the session's work");
-            return Err(aborted());
-        }
-        rx.await.unwrap_or_else(|_| Err(aborted()))
-    })
-}
-
-const ABORTED: &str = "запит перервано; спробуйте ще раз / the request was aborted; try again";
 
 fn pending(saved: SavedEnrolment) -> Access {
     Access::Enrol(Enrolment::Pending {

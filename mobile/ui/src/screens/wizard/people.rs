@@ -8,11 +8,14 @@ use keis_mobile::views::wizard::{Field, WizardError};
 
 use super::WizardCtx;
 use crate::i18n::{T, use_lang};
+use crate::screens::await_busy;
 use crate::services::{ChipAccess, Services};
 
 const CHIP: T = T("Зчитати ID-картку", "Read the ID card");
 const CAN: T = T("CAN (6 цифр на лицьовому боці картки)", "CAN (6 digits on the front of the card)");
 const READ: T = T("Зчитати", "Read");
+const READING: T =
+    T("Читаємо картку… тримайте її нерухомо біля зчитувача", "Reading the card… hold it still at the reader");
 const PHOTO: T = T("Фото з чипа", "Photo from the chip");
 const OR_TYPE: T = T("або введіть дані вручну", "or type the data");
 const REQUIRED: &[Field] = &Field::REQUIRED;
@@ -42,6 +45,8 @@ pub(crate) fn ApplicantStep() -> Element {
     let l = use_lang()();
     let mut can = use_signal(String::new);
     let mut chip_error = use_signal(|| None::<String>);
+    // While the card is read (seconds of PACE and the photo): the button waits.
+    let reading = use_signal(|| false);
     let tried: Vec<(Field, FieldError)> = match error() {
         Some(WizardError::InvalidApplicant(p)) => p,
         _ => Vec::new(),
@@ -62,14 +67,19 @@ pub(crate) fn ApplicantStep() -> Element {
             button {
                 id: "chip-read",
                 r#type: "button",
-                onclick: move |_| match services.chip.read(&ChipAccess::Can(can.peek().trim().to_owned())) {
-                    Ok(data) => {
-                        wizard.with_mut(|w| w.fill_from_chip(data));
-                        chip_error.set(None);
-                    }
-                    Err(e) => chip_error.set(Some(e.message(l).to_owned())),
+                disabled: reading(),
+                onclick: move |_| {
+                    chip_error.set(None);
+                    let asked = services.chip.read(&ChipAccess::Can(can.peek().trim().to_owned()));
+                    await_busy(reading, asked, move |answer| match answer {
+                        Ok(data) => wizard.with_mut(|w| w.fill_from_chip(data)),
+                        Err(e) => chip_error.set(Some(e.message(l).to_owned())),
+                    });
                 },
                 {READ.get(l)}
+            }
+            if reading() {
+                p { id: "chip-reading", role: "status", {READING.get(l)} }
             }
             if let Some(e) = chip_error() {
                 p { id: "chip-error", class: "error", role: "alert", {e} }
