@@ -4,12 +4,12 @@
 //! the next press takes it through the scan pipeline into the case (the same pipeline
 //! and store as on the desktop: `keis_ui::real::RealCamera::take`).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use keis_mobile::views::wizard::Scan;
 use keis_ui::real::RealCamera;
-use keis_ui::{CameraService, Capture, ServiceError};
+use keis_ui::{CameraService, Capture, Later, ServiceError};
 
 use crate::bridge::Bridge;
 
@@ -30,24 +30,23 @@ const NO_CAMERA: &str =
     "Камера недоступна; додайте документ із файлу / The camera is not available; add the document from a file";
 
 impl CameraService for PhoneCamera {
-    fn capture(&self) -> Result<Capture, ServiceError> {
+    fn capture(&self) -> Later<Capture> {
         if let Some(photo) = self.bridge.take_photo() {
-            let scan = self.pipeline.take(&photo).map(Capture::Page);
-            // The photo is in the encrypted store now (or unusable): no copy stays in clear.
-            if let Err(e) = std::fs::remove_file(&photo) {
-                tracing::warn!(error = %e, "could not delete the camera's photo");
-            }
-            return scan;
+            // Into the encrypted store (or refused), and no copy stays in clear either way.
+            let page = self.pipeline.take_later(photo, true);
+            return Box::pin(async move { page.await.map(Capture::Page) });
         }
-        let platform = self.bridge.platform().ok_or_else(|| ServiceError(NO_CAMERA.into()))?;
-        platform.open_camera().map_err(|e| {
-            tracing::warn!(error = %e, "the camera did not open");
-            ServiceError(NO_CAMERA.into())
-        })?;
-        Ok(Capture::Opened)
+        let opened = match self.bridge.platform() {
+            None => Err(ServiceError(NO_CAMERA.into())),
+            Some(platform) => platform.open_camera().map(|()| Capture::Opened).map_err(|e| {
+                tracing::warn!(error = %e, "the camera did not open");
+                ServiceError(NO_CAMERA.into())
+            }),
+        };
+        Box::pin(std::future::ready(opened))
     }
 
-    fn import(&self, path: &Path) -> Result<Scan, ServiceError> {
-        self.pipeline.take(path)
+    fn import(&self, paths: Vec<PathBuf>) -> Later<Vec<Result<Scan, ServiceError>>> {
+        self.pipeline.import_later(paths)
     }
 }

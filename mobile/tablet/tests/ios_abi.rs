@@ -138,7 +138,7 @@ fn the_swift_half_registers_hands_over_the_card_and_the_photo() {
     assert_eq!(RELEASED.load(Ordering::SeqCst), 4, "the replaced card");
 
     // The camera: opened through the callback, its photo handed over by path.
-    assert_eq!(s.camera.capture().expect("opens"), Capture::Opened);
+    assert_eq!(block_on(s.camera.capture()).expect("opens"), Capture::Opened);
     assert_eq!(CAMERA_OPENED.load(Ordering::SeqCst), 1);
     let photo = files.path().join("IMG_0001.png");
     image::GrayImage::from_fn(1240, 1754, |x, y| image::Luma([if (x / 40 + y / 60) % 9 == 0 { 0 } else { 255 }]))
@@ -147,7 +147,9 @@ fn the_swift_half_registers_hands_over_the_card_and_the_photo() {
     let path = CString::new(photo.to_str().expect("utf-8")).expect("c string");
     assert_eq!(unsafe { keis_ios_on_photo(std::ptr::null()) }, KEIS_BAD_ARGUMENT);
     assert_eq!(unsafe { keis_ios_on_photo(path.as_ptr()) }, KEIS_OK);
-    let Capture::Page(scan) = s.camera.capture().expect("the photo") else { panic!("a page, not the camera again") };
+    let Capture::Page(scan) = block_on(s.camera.capture()).expect("the photo") else {
+        panic!("a page, not the camera again")
+    };
     assert_eq!(scan.mime, "image/png");
     assert!(!photo.exists(), "the clear photo is deleted once in the encrypted store");
     assert_eq!(SESSIONS_BEGUN.load(Ordering::SeqCst), 1, "a card was there for every other read");

@@ -119,11 +119,11 @@ fn the_camera_opens_then_its_photo_becomes_a_scan_and_leaves_no_copy() {
     let bridge = Arc::new(Bridge::default());
     let s = tablet(files.path(), &bridge);
 
-    let none = s.camera.capture().expect_err("no activity registered");
+    let none = block_on(s.camera.capture()).expect_err("no activity registered");
     assert!(none.0.contains("Камера недоступна"), "{none}");
     let camera = Camera::default();
     bridge.set_platform(Box::new(camera.clone()));
-    let opened = s.camera.capture().expect("the first press opens the camera");
+    let opened = block_on(s.camera.capture()).expect("the first press opens the camera");
     assert_eq!(opened, Capture::Opened);
     assert_eq!(camera.opened.load(Ordering::SeqCst), 1);
 
@@ -132,7 +132,7 @@ fn the_camera_opens_then_its_photo_becomes_a_scan_and_leaves_no_copy() {
         .save(&photo)
         .expect("photo");
     bridge.photo_taken(photo.clone());
-    let Capture::Page(scan) = s.camera.capture().expect("the photo is scanned") else {
+    let Capture::Page(scan) = block_on(s.camera.capture()).expect("the photo is scanned") else {
         panic!("a waiting photo is taken, the camera not opened again")
     };
     assert_eq!(scan.mime, "image/png");
@@ -142,7 +142,7 @@ fn the_camera_opens_then_its_photo_becomes_a_scan_and_leaves_no_copy() {
 
     std::fs::write(&photo, b"not an image at all").expect("write");
     bridge.photo_taken(photo.clone());
-    let broken = s.camera.capture().expect_err("a broken photo is refused");
+    let broken = block_on(s.camera.capture()).expect_err("a broken photo is refused");
     assert!(broken.0.contains(" / "), "{broken}");
     assert!(!photo.exists());
     assert!(files.path().join("keis").join("keis.db").is_file(), "the store is under the app's files");

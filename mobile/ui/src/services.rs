@@ -156,11 +156,12 @@ pub enum Capture {
 
 /// The camera (or a file picker where there is none).
 pub trait CameraService {
-    /// Captures one page; the scan is already stored and hashed.
-    fn capture(&self) -> Result<Capture, ServiceError>;
-    /// Takes an image file the user chose (a scanner's output, a photo sent to the
-    /// laptop) through the same pipeline into the store.
-    fn import(&self, path: &std::path::Path) -> Result<Scan, ServiceError>;
+    /// Captures one page; the scan is already stored and hashed. The pipeline takes a
+    /// second on a tablet, so it runs off the window.
+    fn capture(&self) -> Later<Capture>;
+    /// Takes image files the user chose (a scanner's output, photos sent to the laptop)
+    /// through the same pipeline into the store: each one's scan, or why it was refused.
+    fn import(&self, paths: Vec<std::path::PathBuf>) -> Later<Vec<Result<Scan, ServiceError>>>;
 }
 
 /// Everything the screens use, put into the context by [`crate::App`].

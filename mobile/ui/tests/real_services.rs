@@ -82,7 +82,7 @@ fn a_scan_goes_through_the_pipeline_into_the_store() {
     c.scan_source = Some(scans.path().to_owned());
     let (s, store) = services_and_store(c).expect("services");
     wait(s.session.unlock(PIN)).expect("unlock");
-    let Ok(Capture::Page(scan)) = s.camera.capture() else { panic!("a page from the file") };
+    let Ok(Capture::Page(scan)) = wait(s.camera.capture()) else { panic!("a page from the file") };
     assert_eq!(scan.sha256.len(), 64);
     assert!(scan.thumbnail.starts_with("data:image/jpeg;base64,"), "a preview");
     assert!(scan.mime == "image/png" && scan.size > 0, "{} {}", scan.mime, scan.size);
@@ -94,12 +94,17 @@ fn a_scan_goes_through_the_pipeline_into_the_store() {
     let text = store.lock().expect("store").put_blob(b"not an image").expect("blob");
     assert_eq!(s.cases.thumbnail(&text), None, "a blob that is no image gets the placeholder");
     // A file the user chose: the same pipeline; a file that is no image is refused.
-    let chosen = s.camera.import(&scans.path().join("page-1.png")).expect("a chosen file");
-    assert_eq!(chosen.sha256, scan.sha256, "the same page, the same stored blob");
-    let refused = s.camera.import(&scans.path().join("notes.txt")).expect_err("not an image");
-    assert!(refused.0.contains(" / "), "{refused}");
+    let chosen = wait(s.camera.import(vec![scans.path().join("notes.txt"), scans.path().join("page-1.png")]))
+        .expect("the files were taken");
+    let [refused, chosen] = chosen.as_slice() else { panic!("one answer per file: {chosen:?}") };
+    assert!(refused.as_ref().is_err_and(|e| e.0.contains(" / ")), "not an image: {refused:?}");
+    assert_eq!(
+        chosen.as_ref().map(|c| c.sha256.clone()).ok(),
+        Some(scan.sha256.clone()),
+        "the same page, the same blob"
+    );
     let no_camera = services(config(dir.path())).expect("services");
-    let err = no_camera.camera.capture().expect_err("no source configured");
+    let err = wait(no_camera.camera.capture()).expect_err("no source configured");
     assert!(err.0.contains("--scans"), "{err}");
 }
 

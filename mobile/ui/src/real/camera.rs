@@ -10,8 +10,8 @@ use keis_device::scan::{ScanOptions, process};
 use keis_device::signature::Lang;
 use keis_mobile::views::wizard::Scan;
 
-use super::{Shared, data_url, is_image, lock, random_hex, service_error};
-use crate::services::{CameraService, Capture, ServiceError};
+use super::{ABORTED, Shared, data_url, is_image, lock, off_the_window, random_hex, service_error};
+use crate::services::{CameraService, Capture, Later, ServiceError};
 
 /// Scans from files.
 pub struct RealCamera {
@@ -66,33 +66,69 @@ fn images_in(dir: &Path) -> Result<Vec<PathBuf>, ServiceError> {
 
 impl RealCamera {
     /// The image at `path` through the scan pipeline, stored as a blob: a scan for the
-    /// wizard (also what a phone's camera bridge hands over).
+    /// wizard.
     pub fn take(&self, path: &Path) -> Result<Scan, ServiceError> {
-        let input = std::fs::read(path)
-            .map_err(|e| ServiceError(format!("файл {} / file {}: {e}", path.display(), path.display())))?;
-        let page = process(&input, &ScanOptions::default()).map_err(|e| {
-            let name = path.display();
-            ServiceError(format!("{name}: {} / {name}: {}", e.user_message(Lang::Uk), e.user_message(Lang::En)))
-        })?;
-        let sha256 = lock(&self.store).put_blob(&page.bytes).map_err(service_error)?;
-        tracing::info!(bytes = page.bytes.len(), "page scanned and stored");
-        Ok(Scan {
-            id: format!("scan-{}", random_hex(6)?),
-            sha256,
-            mime: page.mime.into(),
-            size: page.bytes.len() as u64,
-            thumbnail: data_url(page.thumbnail_mime, &page.thumbnail),
-            document: None,
-        })
+        take_page(&self.store, path)
+    }
+
+    /// [`RealCamera::take`] on a thread of its own; `delete_after`: the file is a
+    /// camera's photo in clear, deleted once taken (a phone's camera bridge).
+    pub fn take_later(&self, path: PathBuf, delete_after: bool) -> Later<Scan> {
+        let store = self.store.clone();
+        off_the_window(
+            move || {
+                let scan = take_page(&store, &path);
+                if delete_after && let Err(e) = std::fs::remove_file(&path) {
+                    tracing::warn!(error = %e, "could not delete the camera's photo");
+                }
+                scan
+            },
+            || ServiceError(ABORTED.into()),
+        )
+    }
+
+    /// Files the user chose, each through the pipeline, on a thread of its own.
+    pub fn import_later(&self, paths: Vec<PathBuf>) -> Later<Vec<Result<Scan, ServiceError>>> {
+        let store = self.store.clone();
+        off_the_window(
+            move || Ok(paths.iter().map(|p| take_page(&store, p)).collect()),
+            || ServiceError(ABORTED.into()),
+        )
     }
 }
 
+/// The image at `path` through the scan pipeline into `store`.
+fn take_page(store: &Shared, path: &Path) -> Result<Scan, ServiceError> {
+    let input = std::fs::read(path)
+        .map_err(|e| ServiceError(format!("файл {} / file {}: {e}", path.display(), path.display())))?;
+    let page = process(&input, &ScanOptions::default()).map_err(|e| {
+        let name = path.display();
+        ServiceError(format!("{name}: {} / {name}: {}", e.user_message(Lang::Uk), e.user_message(Lang::En)))
+    })?;
+    let sha256 = lock(store).put_blob(&page.bytes).map_err(service_error)?;
+    tracing::info!(bytes = page.bytes.len(), "page scanned and stored");
+    Ok(Scan {
+        id: format!("scan-{}", random_hex(6)?),
+        sha256,
+        mime: page.mime.into(),
+        size: page.bytes.len() as u64,
+        thumbnail: data_url(page.thumbnail_mime, &page.thumbnail),
+        document: None,
+    })
+}
+
 impl CameraService for RealCamera {
-    fn capture(&self) -> Result<Capture, ServiceError> {
-        self.take(&self.next_file()?).map(Capture::Page)
+    fn capture(&self) -> Later<Capture> {
+        match self.next_file() {
+            Ok(path) => {
+                let page = self.take_later(path, false);
+                Box::pin(async move { page.await.map(Capture::Page) })
+            }
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
-    fn import(&self, path: &Path) -> Result<Scan, ServiceError> {
-        self.take(path)
+    fn import(&self, paths: Vec<PathBuf>) -> Later<Vec<Result<Scan, ServiceError>>> {
+        self.import_later(paths)
     }
 }

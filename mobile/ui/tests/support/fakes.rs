@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -314,39 +314,47 @@ pub struct FakeCamera {
 }
 
 impl CameraService for FakeCamera {
-    fn capture(&self) -> Result<Capture, ServiceError> {
-        if let Some(e) = self.fail_next.take() {
-            return Err(err(e));
-        }
-        if self.opens_first.replace(false) {
-            return Ok(Capture::Opened);
-        }
-        let n = self.shots.get() + 1;
-        self.shots.set(n);
-        Ok(Capture::Page(Scan {
-            id: format!("scan-{n}"),
-            sha256: format!("{n:064x}"),
-            mime: "image/jpeg".into(),
-            size: 50_000,
-            thumbnail: format!("data:image/png;base64,T{n}"),
-            document: None,
-        }))
+    fn capture(&self) -> Later<Capture> {
+        let answer = if let Some(e) = self.fail_next.take() {
+            Err(err(e))
+        } else if self.opens_first.replace(false) {
+            Ok(Capture::Opened)
+        } else {
+            let n = self.shots.get() + 1;
+            self.shots.set(n);
+            Ok(Capture::Page(Scan {
+                id: format!("scan-{n}"),
+                sha256: format!("{n:064x}"),
+                mime: "image/jpeg".into(),
+                size: 50_000,
+                thumbnail: format!("data:image/png;base64,T{n}"),
+                document: None,
+            }))
+        };
+        Box::pin(std::future::ready(answer))
     }
 
-    fn import(&self, path: &Path) -> Result<Scan, ServiceError> {
-        self.imported.borrow_mut().push(path.to_owned());
-        if path.file_stem().is_some_and(|s| s == "broken") {
-            return Err(err("файл пошкоджено / the file is damaged"));
-        }
-        let n = self.imported.borrow().len();
-        Ok(Scan {
-            id: format!("file-{n}"),
-            sha256: format!("f{n:063x}"),
-            mime: "image/png".into(),
-            size: 40_000,
-            thumbnail: format!("data:image/png;base64,F{n}"),
-            document: None,
-        })
+    fn import(&self, paths: Vec<PathBuf>) -> Later<Vec<Result<Scan, ServiceError>>> {
+        let taken = paths
+            .into_iter()
+            .map(|path| {
+                let refused = path.file_stem().is_some_and(|s| s == "broken");
+                self.imported.borrow_mut().push(path);
+                if refused {
+                    return Err(err("файл пошкоджено / the file is damaged"));
+                }
+                let n = self.imported.borrow().len();
+                Ok(Scan {
+                    id: format!("file-{n}"),
+                    sha256: format!("f{n:063x}"),
+                    mime: "image/png".into(),
+                    size: 40_000,
+                    thumbnail: format!("data:image/png;base64,F{n}"),
+                    document: None,
+                })
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(taken)))
     }
 }
 

@@ -9,6 +9,7 @@ use keis_mobile::views::wizard::{Step, Wizard};
 use super::WizardCtx;
 use crate::app::{DataVersion, Screen, SessionState};
 use crate::i18n::{T, count, tr, use_lang};
+use crate::screens::await_busy;
 use crate::services::{Capture, ServiceError, Services};
 
 const CHOOSE: T = T("Оберіть послуги, за якими звертається заявник", "Choose the services applied for");
@@ -84,6 +85,7 @@ pub(crate) fn ServicesStep() -> Element {
 
 const CAPTURE: T = T("Сфотографувати сторінку", "Capture a page");
 const RETAKE: T = T("Перезняти", "Retake");
+const SCANNING: T = T("Обробляємо сторінку…", "Processing the page…");
 const FROM_FILE: T = T("Або додайте з файлу (скан, фото):", "Or add from a file (scan, photo):");
 const REMOVE: T = T("Видалити", "Delete");
 const CAMERA_OPEN: T = T(
@@ -119,6 +121,8 @@ pub(crate) fn DocumentsStep() -> Element {
     let WizardCtx { mut wizard, .. } = use_context::<WizardCtx>();
     let l = use_lang()();
     let mut camera_state = use_signal(|| CameraState::Idle);
+    // While a page goes through the pipeline (a second on a tablet): the buttons wait.
+    let scanning = use_signal(|| false);
     let w = wizard.read().clone();
     let required: Vec<String> = w.checklist(&services.catalogue).into_iter().map(|i| i.document).collect();
     let camera = services.camera.clone();
@@ -127,12 +131,14 @@ pub(crate) fn DocumentsStep() -> Element {
         button {
             id: "scan-capture",
             r#type: "button",
+            disabled: scanning(),
             onclick: move |_| {
-                let got = camera.capture();
-                if let Ok(Capture::Page(scan)) = &got {
-                    wizard.with_mut(|w| w.add_scan(scan.clone()));
-                }
-                camera_state.set(CameraState::after(got, l));
+                await_busy(scanning, camera.capture(), move |got| {
+                    if let Ok(Capture::Page(scan)) = &got {
+                        wizard.with_mut(|w| w.add_scan(scan.clone()));
+                    }
+                    camera_state.set(CameraState::after(got, l));
+                });
             },
             {CAPTURE.get(l)}
         }
@@ -142,22 +148,29 @@ pub(crate) fn DocumentsStep() -> Element {
             r#type: "file",
             accept: "image/png,image/jpeg,image/tiff",
             multiple: true,
+            disabled: scanning(),
             onchange: {
                 let camera = services.camera.clone();
                 move |e: Event<FormData>| {
-                    let mut failed = None;
-                    for file in e.files() {
-                        match camera.import(&file.path()) {
-                            Ok(scan) => wizard.with_mut(|w| w.add_scan(scan)),
-                            Err(err) => failed = failed.or(Some(err)),
+                    let paths = e.files().iter().map(|f| f.path()).collect();
+                    await_busy(scanning, camera.import(paths), move |taken| {
+                        let mut failed = None;
+                        for one in taken.into_iter().flatten() {
+                            match one {
+                                Ok(scan) => wizard.with_mut(|w| w.add_scan(scan)),
+                                Err(err) => failed = failed.or(Some(err)),
+                            }
                         }
-                    }
-                    camera_state.set(match failed {
-                        Some(err) => CameraState::Failed(err.message(l).to_owned()),
-                        None => CameraState::Idle,
+                        camera_state.set(match failed {
+                            Some(err) => CameraState::Failed(err.message(l).to_owned()),
+                            None => CameraState::Idle,
+                        });
                     });
                 }
             },
+        }
+        if scanning() {
+            p { id: "scan-busy", role: "status", {SCANNING.get(l)} }
         }
         match camera_state() {
             CameraState::Idle => rsx! {},
@@ -196,11 +209,13 @@ pub(crate) fn DocumentsStep() -> Element {
                             let id = scan.id.clone();
                             let camera = services.camera.clone();
                             move |_| {
-                                let got = camera.capture();
-                                if let Ok(Capture::Page(new)) = &got {
-                                    wizard.with_mut(|w| w.retake(&id, new.clone()));
-                                }
-                                camera_state.set(CameraState::after(got, l));
+                                let id = id.clone();
+                                await_busy(scanning, camera.capture(), move |got| {
+                                    if let Ok(Capture::Page(new)) = &got {
+                                        wizard.with_mut(|w| w.retake(&id, new.clone()));
+                                    }
+                                    camera_state.set(CameraState::after(got, l));
+                                });
                             }
                         },
                         {RETAKE.get(l)}
