@@ -233,18 +233,28 @@ async fn run(hub: Arc<Hub>, config: UpstreamConfig, shared: Arc<Shared>, mut sto
         }
         let attempt = once(&hub, &config, &shared, &mut stop).await;
         let connected_before = shared.tx.borrow().connected;
+        let error = match &attempt {
+            Ok(()) => {
+                tracing::info!("uplink closed");
+                None
+            }
+            Err(UpstreamError::Pending) => {
+                tracing::info!("waiting for approval at the central server");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "uplink down");
+                Some(e.to_string())
+            }
+        };
+        // One update: whoever sees the uplink down also sees why.
         shared.update(|s| {
             s.connected = false;
             s.idle = false;
-        });
-        match &attempt {
-            Ok(()) => tracing::info!("uplink closed"),
-            Err(UpstreamError::Pending) => tracing::info!("waiting for approval at the central server"),
-            Err(e) => {
-                tracing::warn!(error = %e, "uplink down");
-                shared.update(|s| s.last_error = Some(e.to_string()));
+            if error.is_some() {
+                s.last_error = error;
             }
-        }
+        });
         wait = match attempt {
             _ if connected_before => config.backoff_min,
             // Approval is a person's step: look again soon.
