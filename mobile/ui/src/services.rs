@@ -110,7 +110,8 @@ pub trait CaseService {
     fn add_note(&self, case_id: &str, by: &Position, kind: &str, text: &str) -> Result<(), ServiceError>;
     /// A small image of a stored page, as a `data:` URL for an `img`; `None` when the page
     /// is not on this device (yet) or cannot be shown, and the screen shows a placeholder.
-    fn thumbnail(&self, sha256: &str) -> Option<String>;
+    /// Made off the window the first time (a page takes milliseconds to decode), then kept.
+    fn thumbnail(&self, sha256: &str) -> Later<Option<String>>;
 }
 
 /// The state of synchronisation, polled by the shell.

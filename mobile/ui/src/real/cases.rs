@@ -20,8 +20,8 @@ use keis_mobile::views::notes::add_note;
 use keis_mobile::views::wizard::NewApplication;
 
 use super::sync::RealSync;
-use super::{Shared, data_url, lock, now_ms, random_hex, service_error};
-use crate::services::{CaseService, ServiceError};
+use super::{ABORTED, Shared, data_url, lock, now_ms, off_the_window, random_hex, service_error};
+use crate::services::{CaseService, Later, ServiceError};
 
 /// The cases over the shared store.
 pub struct RealCases {
@@ -29,7 +29,36 @@ pub struct RealCases {
     catalogue: Catalogue,
     sync: Rc<RealSync>,
     /// Thumbnails made so far, by page digest (`None`: the page cannot be shown).
-    thumbnails: RefCell<HashMap<String, Option<String>>>,
+    thumbnails: Rc<RefCell<HashMap<String, Option<String>>>>,
+}
+
+/// What a stored page's thumbnail came to.
+enum Made {
+    Shown(String),
+    /// The blob is there but is no image the pipeline reads: kept as such.
+    Unusable,
+    /// The page is not on the device (yet).
+    Absent,
+}
+
+/// A `data:` URL of a small JPEG of the stored page `sha256` (read, decrypted, decoded,
+/// shrunk): on a thread of its own, off the window.
+fn make_thumbnail(store: &Shared, sha256: &str) -> Made {
+    let bytes = match lock(store).blob(sha256) {
+        Ok(bytes) => bytes,
+        Err(StoreError::BlobNotFound(_)) => return Made::Absent,
+        Err(e) => {
+            tracing::warn!(error = %e, "a stored page cannot be read");
+            return Made::Absent;
+        }
+    };
+    match thumbnail(&bytes, &ScanOptions::default()) {
+        Ok(jpeg) => Made::Shown(data_url("image/jpeg", &jpeg)),
+        Err(e) => {
+            tracing::warn!(error = %e, "a stored page cannot be shown");
+            Made::Unusable
+        }
+    }
 }
 
 /// How many thumbnails are kept (about 20 KiB each): a few dozen cases' documents.
@@ -37,7 +66,7 @@ const THUMBNAILS_KEPT: usize = 256;
 
 impl RealCases {
     pub(crate) fn new(store: Shared, catalogue: Catalogue, sync: Rc<RealSync>) -> Self {
-        Self { store, catalogue, sync, thumbnails: RefCell::default() }
+        Self { store, catalogue, sync, thumbnails: Rc::default() }
     }
 
     fn doc(&self, store: &mut Store, case_id: &str) -> Result<CaseDoc, ServiceError> {
@@ -116,31 +145,27 @@ impl CaseService for RealCases {
         }
     }
 
-    fn thumbnail(&self, sha256: &str) -> Option<String> {
+    fn thumbnail(&self, sha256: &str) -> Later<Option<String>> {
         if let Some(kept) = self.thumbnails.borrow().get(sha256) {
-            return kept.clone();
+            return Box::pin(std::future::ready(Ok(kept.clone())));
         }
-        let made = match lock(&self.store).blob(sha256) {
-            Ok(bytes) => match thumbnail(&bytes, &ScanOptions::default()) {
-                Ok(jpeg) => Some(data_url("image/jpeg", &jpeg)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a stored page cannot be shown");
-                    None
-                }
-            },
-            // Not fetched yet: asked again next time, when sync may have brought it.
-            Err(StoreError::BlobNotFound(_)) => return None,
-            Err(e) => {
-                tracing::warn!(error = %e, "a stored page cannot be read");
-                return None;
+        let (store, sha) = (self.store.clone(), sha256.to_owned());
+        let made = off_the_window(move || Ok(make_thumbnail(&store, &sha)), || ServiceError(ABORTED.into()));
+        let (kept, sha) = (self.thumbnails.clone(), sha256.to_owned());
+        Box::pin(async move {
+            let shown = match made.await? {
+                Made::Shown(src) => Some(src),
+                Made::Unusable => None,
+                // Not fetched yet: asked again next time, when sync may have brought it.
+                Made::Absent => return Ok(None),
+            };
+            let mut kept = kept.borrow_mut();
+            if kept.len() >= THUMBNAILS_KEPT {
+                kept.clear();
             }
-        };
-        let mut kept = self.thumbnails.borrow_mut();
-        if kept.len() >= THUMBNAILS_KEPT {
-            kept.clear();
-        }
-        kept.insert(sha256.to_owned(), made.clone());
-        made
+            kept.insert(sha, shown.clone());
+            Ok(shown)
+        })
     }
 
     fn printable(&self, case_id: &str, lang: Lang) -> Result<String, ServiceError> {

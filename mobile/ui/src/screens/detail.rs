@@ -113,10 +113,7 @@ pub fn CaseDetailView(case_id: String) -> Element {
                 ul { id: "case-documents", class: "documents", role: "list",
                     for doc in d.documents.iter() {
                         li { key: "{doc.id}", class: "document",
-                            match services.cases.thumbnail(&doc.sha256) {
-                                Some(src) => rsx! { img { id: "thumb-{doc.id}", class: "thumb", src, alt: "{doc.label}" } },
-                                None => rsx! { span { id: "thumb-{doc.id}", class: "thumb", role: "img", aria_label: "{doc.label}", "📄" } },
-                            }
+                            DocThumb { id: doc.id.clone(), sha256: doc.sha256.clone(), label: doc.label.clone() }
                             " {doc.label} ({doc.pages} с.)"
                         }
                     }
@@ -155,5 +152,20 @@ pub fn CaseDetailView(case_id: String) -> Element {
             CaseActions { case_id: d.id.clone(), status: d.status }
             button { id: "print", r#type: "button", class: "secondary", onclick: move |_| screen.set(Screen::Print(print_id.clone())), {PRINT.get(l)} }
         }
+    }
+}
+
+/// A document's thumbnail, made off the window; a labelled placeholder until it comes, or
+/// if the page is not on the device.
+#[component]
+fn DocThumb(id: String, sha256: String, label: String) -> Element {
+    let services = use_context::<Services>();
+    let thumb = use_resource(use_reactive!(|sha256| {
+        let made = services.cases.thumbnail(&sha256);
+        async move { made.await.ok().flatten() }
+    }));
+    match thumb.read().clone().flatten() {
+        Some(src) => rsx! { img { id: "thumb-{id}", class: "thumb", src, alt: "{label}" } },
+        None => rsx! { span { id: "thumb-{id}", class: "thumb", role: "img", aria_label: "{label}", "📄" } },
     }
 }

@@ -250,9 +250,9 @@ impl CaseService for FakeCases {
         keis_mobile::views::notes::add_note(doc, by, kind, text, 1_763_900_000_000).map(|_| ()).map_err(err)
     }
 
-    fn thumbnail(&self, sha256: &str) -> Option<String> {
+    fn thumbnail(&self, sha256: &str) -> Later<Option<String>> {
         self.thumbnail_requests.set(self.thumbnail_requests.get() + 1);
-        self.thumbnails.borrow().get(sha256).cloned()
+        Box::pin(std::future::ready(Ok(self.thumbnails.borrow().get(sha256).cloned())))
     }
 }
 
