@@ -155,11 +155,16 @@ pub(crate) fn DocumentsStep() -> Element {
                     let paths = e.files().iter().map(|f| f.path()).collect();
                     await_busy(scanning, camera.import(paths), move |taken| {
                         let mut failed = None;
-                        for one in taken.into_iter().flatten() {
-                            match one {
-                                Ok(scan) => wizard.with_mut(|w| w.add_scan(scan)),
-                                Err(err) => failed = failed.or(Some(err)),
+                        match taken {
+                            Ok(each) => {
+                                for one in each {
+                                    match one {
+                                        Ok(scan) => wizard.with_mut(|w| w.add_scan(scan)),
+                                        Err(err) => failed = failed.or(Some(err)),
+                                    }
+                                }
                             }
+                            Err(err) => failed = Some(err),
                         }
                         camera_state.set(match failed {
                             Some(err) => CameraState::Failed(err.message(l).to_owned()),
@@ -205,6 +210,7 @@ pub(crate) fn DocumentsStep() -> Element {
                         id: "retake-{scan.id}",
                         r#type: "button",
                         class: "secondary",
+                        disabled: scanning(),
                         onclick: {
                             let id = scan.id.clone();
                             let camera = services.camera.clone();
