@@ -138,8 +138,8 @@ fn photo(doc: &ChipDocument) -> Option<String> {
 }
 
 /// The access key the user typed: the CAN, or the MRZ (its lines, or `NUMBER YYMMDD
-/// YYMMDD`: document number, birth and expiry date). Shared with the Android launcher's
-/// NFC reader.
+/// YYMMDD`: document number, birth and expiry date). Shared by the PC/SC reader, the
+/// tablet's NFC reader and `keis chip read`.
 pub fn access_key(access: &ChipAccess) -> Result<AccessKey, BadAccessKey> {
     let bad = |e: &dyn std::fmt::Display| BadAccessKey(e.to_string());
     match access {
@@ -257,6 +257,28 @@ mod tests {
         assert_eq!(applicant.document.issued_on, "2020-01-02", "the chip has no issue date: the typed one stays");
         assert_eq!(applicant.rnokpp.as_deref(), Some("1234567899"), "typed, not on the chip");
         assert_eq!(applicant.phone.as_deref(), Some("+380991112233"));
+    }
+
+    #[test]
+    fn passive_authentication_is_recorded_level_by_level() {
+        use keis_device::chip::PassiveAuthError;
+        let report = |hashes, signature, chain| PassiveAuthReport {
+            data_group_hashes: hashes,
+            sod_signature: signature,
+            certificate_chain: chain,
+            verified_groups: vec![1, 2],
+            unread_groups: Vec::new(),
+            document_signer: None,
+            csca: None,
+        };
+        let failed = || Verdict::Failed(PassiveAuthError::HashMismatch { groups: vec![2] });
+        use Verdict::{NotChecked, Passed};
+        assert_eq!(outcome(&report(Passed, Passed, Passed)), "passed");
+        assert_eq!(outcome(&report(Passed, Passed, failed())), "partial", "the issuer is not a known CSCA");
+        assert_eq!(outcome(&report(Passed, Passed, NotChecked)), "partial");
+        assert_eq!(outcome(&report(failed(), NotChecked, NotChecked)), "failed", "altered data");
+        assert_eq!(outcome(&report(Passed, failed(), NotChecked)), "failed", "a bad signature");
+        assert_eq!(outcome(&report(NotChecked, NotChecked, NotChecked)), "not_checked");
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! The camera on a tablet. Android's camera runs as its own activity, so a capture is two
-//! steps: pressing "scan" with no photo waiting opens the camera (through the
-//! [`Platform`](crate::bridge::Platform)); the photo comes back through the bridge, and
-//! the next press takes it through the scan pipeline into the case (the same pipeline
-//! and store as on the desktop: `keis_ui::real::RealCamera::take`).
+//! The camera on a tablet. The platform's camera runs as its own activity or view
+//! controller, so a capture is two steps: pressing "scan" with no photo waiting opens the
+//! camera (through the [`Platform`](crate::bridge::Platform)); the photo comes back
+//! through the bridge, and the next press takes it through the scan pipeline into the
+//! case, off the window (the same pipeline and store as on the desktop:
+//! `keis_ui::real::RealCamera::take_later`).
 
 use std::path::PathBuf;
 use std::sync::Arc;

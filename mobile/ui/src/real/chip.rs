@@ -25,7 +25,7 @@ impl RealChip {
 }
 
 /// The access key the user typed (see `keis_mobile::views::chip::access_key`). Shared
-/// with the Android launcher's NFC reader.
+/// with the tablet launcher's NFC reader.
 pub fn access_key(access: &ChipAccess) -> Result<keis_device::chip::AccessKey, ServiceError> {
     keis_mobile::views::chip::access_key(access).map_err(service_error)
 }

@@ -93,19 +93,19 @@ pub(crate) fn service_error(e: impl std::fmt::Display) -> ServiceError {
 }
 
 /// Runs `job` on a thread of its own; the window awaits the answer and keeps drawing
-/// (key derivation, the network, a card read).
+/// (key derivation, the network, a card read, the scan pipeline, a thumbnail).
 /// `aborted`: the answer if the thread could not run or died.
 pub fn off_the_window<T: Send + 'static, E: Send + 'static>(
     job: impl FnOnce() -> Result<T, E> + Send + 'static,
     aborted: fn() -> E,
 ) -> Later<T, E> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new().name("keis-session".into()).spawn(move || {
+    let spawned = std::thread::Builder::new().name("keis-work".into()).spawn(move || {
         let _ = tx.send(job());
     });
     Box::pin(async move {
         if let Err(e) = spawned {
-            tracing::warn!(error = %e, "no thread for the session's work");
+            tracing::warn!(error = %e, "no thread for the work");
             return Err(aborted());
         }
         rx.await.unwrap_or_else(|_| Err(aborted()))

@@ -82,21 +82,14 @@ fn saved_positions(store: &mut Store) -> Result<Vec<Position>, SyncError> {
     Ok(identity.iter().flat_map(|i| i.positions.iter().filter_map(|p| p.position())).collect())
 }
 
-/// Runs `job` on a thread and current-thread runtime of its own: the caller may be inside
-/// the renderer's runtime, where blocking on another runtime panics.
-fn on_own_runtime<T: Send>(
-    job: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, SyncError> + Send,
-) -> Result<T, SyncError> {
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| SyncError::Local(e.to_string()))?;
-            job(&rt)
-        });
-        worker.join().unwrap_or_else(|_| Err(SyncError::Local("the request was aborted".into())))
-    })
+/// Runs `job` on a current-thread runtime of its own, on the calling thread: a worker
+/// thread of [`off_the_window`], never inside the window's runtime.
+fn on_own_runtime<T>(job: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, SyncError>) -> Result<T, SyncError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SyncError::Local(e.to_string()))?;
+    job(&rt)
 }
 
 /// Signs in once (the session's answer saves the positions).
